@@ -1,0 +1,377 @@
+# -*- coding: utf-8 -*-
+# Internal to the webnic.ssl collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The WebNIC RESTful v2 client: authentication, transport, retries, envelope parsing.
+
+The client never calls fail_json: it returns ``data`` or raises an error from errors.py.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import base64
+import random
+import socket
+import time
+from collections import Counter
+
+try:
+    from urllib.parse import quote
+except ImportError:  # pragma: no cover - Python 2 is not supported, keeps sanity import tests calm
+    from urllib import quote
+
+from .endpoints import AUTH, ENDPOINTS, IDEMPOTENT, MONEY, SAFE, WRITE  # noqa: F401
+from .errors import AmbiguousWriteError, ApiError, AuthError, TransportError
+from .tokens import TokenCache
+from .version import COLLECTION_VERSION
+
+try:
+    import requests
+    from requests import exceptions as rexc
+
+    HAS_REQUESTS = True
+    REQUESTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported through missing_required_lib
+    requests = None
+    rexc = None
+    HAS_REQUESTS = False
+    REQUESTS_IMPORT_ERROR = exc
+
+USER_AGENT = "webnic.ssl/%s (Ansible collection; +https://github.com/webnic-community/webnic.ssl)" % (
+    COLLECTION_VERSION
+)
+SUCCESS_CODE = "1000"
+RETRYABLE_STATUS = frozenset([500, 502, 503, 504])
+AMBIGUOUS_STATUS = frozenset([500, 502, 504])
+MAX_RETRY_AFTER = 120.0
+
+
+def _force_ipv4():
+    """Make urllib3 resolve IPv4 only: WebNIC's allow-list knows IPv4 addresses only."""
+    try:
+        import urllib3.util.connection as urllib3_connection
+    except ImportError:  # pragma: no cover
+        return
+    urllib3_connection.allowed_gai_family = lambda: socket.AF_INET
+
+
+def _retry_after_seconds(value):
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        from email.utils import parsedate_to_datetime
+
+        when = parsedate_to_datetime(value)
+        return max(0.0, when.timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _sent_nothing(exc):
+    """True when the request certainly never reached the server (safe to resend any call)."""
+    if isinstance(exc, rexc.ConnectTimeout):
+        return True
+    if isinstance(exc, rexc.ConnectionError):
+        text = repr(exc)
+        return any(marker in text for marker in ("NewConnectionError", "Connection refused", "NameResolutionError"))
+    return False
+
+
+class _Retry(Exception):
+    def __init__(self, error, delay=None):
+        super(_Retry, self).__init__(str(error))
+        self.error = error
+        self.delay = delay
+
+
+class WebNICClient:
+    """One client per module run: one keep-alive session, one token for all calls."""
+
+    def __init__(
+        self,
+        base_url,
+        username,
+        password,
+        timeout=30.0,
+        validate_certs=True,
+        ca_path=None,
+        force_ipv4=False,
+        max_attempts=4,
+        backoff=0.5,
+        max_retry_time=90.0,
+        token_cache_dir=None,
+        use_token_cache=True,
+        sleep=time.sleep,
+    ):
+        if not HAS_REQUESTS:
+            raise TransportError("The Python library 'requests' is required: %s" % REQUESTS_IMPORT_ERROR)
+        self.base_url = base_url.rstrip("/")
+        self.username = username
+        self._password = password
+        self.timeout = timeout
+        self.verify = (ca_path or True) if validate_certs else False
+        self.max_attempts = max(1, int(max_attempts))
+        self.backoff = backoff
+        self.max_retry_time = max_retry_time
+        self.sleep = sleep
+        self.calls = Counter()
+        self.token_mints = 0
+        self._token = None
+        self._cache = TokenCache(self.base_url, username, password, token_cache_dir) if use_token_cache else None
+        if force_ipv4:
+            _force_ipv4()
+        self.session = requests.Session()
+        # Environment proxies and CA bundles (REQUESTS_CA_BUNDLE) must not override validate_certs/ca_path.
+        self.session.trust_env = False
+        self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def request_count(self):
+        return sum(self.calls.values())
+
+    def call(self, name, path=None, query=None, body=None):
+        """Call endpoint ``name`` of ENDPOINTS and return the envelope's ``data`` (or None)."""
+        endpoint = ENDPOINTS[name]
+        response = self._request(name, endpoint, path, query, body)
+        return self._parse_envelope(name, endpoint, response)
+
+    def download(self, order_id, fmt="PEM", body=None):
+        """Download Cert: returns the file's bytes (the API answers with the file, or with an envelope)."""
+        endpoint = ENDPOINTS["cert_download"]
+        response = self._request(
+            "cert_download", endpoint, {"orderId": order_id, "format": fmt}, None, body or {}
+        )
+        content_type = response.headers.get("Content-Type", "")
+        if "json" in content_type:
+            data = self._parse_envelope("cert_download", endpoint, response)
+            if isinstance(data, dict):
+                data = data.get("certificate") or data.get("content") or data.get("file")
+            if not isinstance(data, str) or not data:
+                raise TransportError("WebNIC Download Cert answered with an envelope holding no certificate.")
+            if "-----BEGIN" in data:
+                return data.encode("utf-8")
+            try:
+                return base64.b64decode(data, validate=True)
+            except ValueError:
+                raise TransportError("WebNIC Download Cert answered with data that is neither PEM nor base64.")
+        if response.status_code != 200:
+            self._parse_envelope("cert_download", endpoint, response)
+        return response.content
+
+    # ------------------------------------------------------------------ authentication
+
+    def _mint(self):
+        endpoint = ENDPOINTS["token"]
+        response = self._send("token", endpoint, {}, None, {"username": self.username, "password": self._password})
+        self.token_mints += 1
+        try:
+            data = self._parse_envelope("token", endpoint, response)
+        except ApiError as exc:
+            raise AuthError(
+                exc.status,
+                exc.code,
+                exc.sub_code,
+                exc.api_message,
+                exc.field_errors,
+                endpoint="token request",
+                hint="Check api_username/api_password (or WEBNIC_API_USERNAME/WEBNIC_API_PASSWORD) "
+                "and that they belong to the environment of api_endpoint (production and OTE differ).",
+            )
+        if not isinstance(data, dict) or not data.get("access_token"):
+            raise TransportError("WebNIC token response has no access_token.")
+        return data["access_token"], float(data.get("expires_in") or 3600)
+
+    def _get_token(self, force=False):
+        if self._token and not force:
+            return self._token
+        if self._cache is None:
+            self._token = self._mint()[0]
+            return self._token
+        with self._cache:
+            if not force:
+                cached = self._cache.load()
+                if cached:
+                    self._token = cached
+                    return cached
+            token, expires_in = self._mint()
+            self._cache.store(token, expires_in)
+        self._token = token
+        return token
+
+    def _drop_token(self):
+        if self._token and self._cache is not None:
+            self._cache.forget(self._token)
+        self._token = None
+
+    # ------------------------------------------------------------------ transport
+
+    def _url(self, endpoint, path):
+        url_path = endpoint.path
+        for key, value in (path or {}).items():
+            url_path = url_path.replace("{%s}" % key, quote(str(value), safe=""))
+        if "{" in url_path:
+            raise ValueError("missing path parameter for %s" % endpoint.path)
+        return self.base_url + url_path
+
+    def _send(self, name, endpoint, path, query, body, token=None):
+        """One HTTP exchange with bounded retries according to the endpoint's kind."""
+        url = self._url(endpoint, path)
+        headers = {}
+        if token:
+            headers["Authorization"] = "Bearer %s" % token
+        deadline = time.monotonic() + self.max_retry_time
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return self._attempt(name, endpoint, url, query, body, headers)
+            except _Retry as retry:
+                remaining = deadline - time.monotonic()
+                if attempt >= self.max_attempts or remaining <= 0:
+                    raise retry.error
+                delay = retry.delay
+                if delay is None:
+                    delay = self.backoff * (2 ** (attempt - 1)) + random.uniform(0, self.backoff)
+                if delay > min(remaining, MAX_RETRY_AFTER):
+                    raise retry.error
+                self.sleep(delay)
+
+    def _attempt(self, name, endpoint, url, query, body, headers):
+        kind = endpoint.kind
+        retry_reads = kind in (SAFE, IDEMPOTENT, AUTH)
+        described = "%s %s" % (endpoint.method, endpoint.path)
+        self.calls[name] += 1
+        try:
+            response = self.session.request(
+                endpoint.method,
+                url,
+                params=query or None,
+                json=body if body is not None else None,
+                headers=headers,
+                timeout=self.timeout,
+                verify=self.verify,
+                allow_redirects=False,
+            )
+        except rexc.SSLError as exc:
+            raise TransportError(
+                "TLS verification of %s failed: %s." % (self.base_url, exc),
+                hint="Set ca_path (WEBNIC_API_CA_PATH) to the CA that signed the API's certificate; "
+                "validate_certs=false only for throwaway tests.",
+            )
+        except (rexc.ConnectionError, rexc.Timeout) as exc:
+            if _sent_nothing(exc):
+                raise _Retry(TransportError("Cannot connect to %s for %s: %s" % (self.base_url, described, exc)))
+            if retry_reads:
+                raise _Retry(TransportError("No answer from WebNIC for %s: %s" % (described, exc)))
+            raise AmbiguousWriteError(
+                "The answer to %s was lost (%s); WebNIC may have committed it." % (described, exc.__class__.__name__)
+            )
+        except rexc.RequestException as exc:
+            raise TransportError("Request %s failed: %s" % (described, exc))
+
+        status = response.status_code
+        if status == 429:
+            error = ApiError(429, "429", None, "rate limited by WebNIC", endpoint=described)
+            raise _Retry(error, _retry_after_seconds(response.headers.get("Retry-After")))
+        if status in RETRYABLE_STATUS:
+            if retry_reads:
+                raise _Retry(self._error_from(name, endpoint, response))
+            if kind in (MONEY, WRITE) and status in AMBIGUOUS_STATUS:
+                raise AmbiguousWriteError(
+                    "WebNIC answered %s to %s; it may have committed it." % (status, described)
+                )
+        if retry_reads and status == 200 and "json" in response.headers.get("Content-Type", "json"):
+            try:
+                response.json()
+            except ValueError:
+                raise _Retry(TransportError("WebNIC sent a malformed JSON body for %s." % described))
+        return response
+
+    def _request(self, name, endpoint, path, query, body):
+        if endpoint.kind == AUTH:
+            return self._send(name, endpoint, path, query, body)
+        token = self._get_token()
+        response = self._send(name, endpoint, path, query, body, token=token)
+        if response.status_code == 401:
+            # The cached token died early (revoked, server restarted): mint once and retry once.
+            self._drop_token()
+            token = self._get_token(force=True)
+            response = self._send(name, endpoint, path, query, body, token=token)
+            if response.status_code == 401:
+                error = self._error_from(name, endpoint, response)
+                raise AuthError(
+                    error.status, error.code, error.sub_code, error.api_message, error.field_errors,
+                    endpoint=error.endpoint, hint="A freshly minted token was refused too.",
+                )
+        return response
+
+    # ------------------------------------------------------------------ envelope
+
+    def _error_from(self, name, endpoint, response):
+        described = "%s %s" % (endpoint.method, endpoint.path)
+        try:
+            payload = response.json()
+        except ValueError:
+            payload = None
+        if not isinstance(payload, dict):
+            return ApiError(response.status_code, None, None, "non-JSON answer", endpoint=described)
+        error = payload.get("error") if isinstance(payload.get("error"), dict) else {}
+        fields = []
+        for item in payload.get("fieldErrors") or []:
+            if isinstance(item, dict):
+                messages = item.get("messages") or [item.get("message")]
+                fields.append((item.get("field"), "; ".join(str(m) for m in messages if m)))
+        for item in payload.get("validationErrors") or []:
+            if isinstance(item, dict):
+                fields.append((item.get("field"), str(item.get("message"))))
+        message = payload.get("message") or ""
+        if error.get("message") and error.get("message") != message:
+            message = "%s %s" % (message, error["message"]) if message else error["message"]
+        cls = ApiError
+        hint = None
+        if response.status_code == 401:
+            cls = AuthError
+        elif response.status_code == 403:
+            cls = AuthError
+            hint = (
+                "WebNIC refuses calls from IP addresses missing from the account's allow-list (IPv4 only): "
+                "add this host's address, or set force_ipv4=true."
+            )
+        return cls(
+            response.status_code,
+            str(payload.get("code")) if payload.get("code") is not None else None,
+            error.get("subCode"),
+            message,
+            fields,
+            endpoint=described,
+            hint=hint,
+        )
+
+    def _parse_envelope(self, name, endpoint, response):
+        described = "%s %s" % (endpoint.method, endpoint.path)
+        try:
+            payload = response.json()
+        except ValueError:
+            if endpoint.kind in (MONEY, WRITE) and response.status_code == 200:
+                raise AmbiguousWriteError("WebNIC sent a malformed answer to %s; it may have committed it." % described)
+            raise TransportError(
+                "WebNIC sent a malformed answer to %s (HTTP %s)." % (described, response.status_code)
+            )
+        if response.status_code == 200 and isinstance(payload, dict) and str(payload.get("code")) == SUCCESS_CODE:
+            return payload.get("data")
+        raise self._error_from(name, endpoint, response)
+
+
+def api_url(endpoint):
+    """`production`, `ote` or a URL -> base URL."""
+    from .endpoints import API_ENDPOINTS
+
+    return API_ENDPOINTS.get(endpoint, endpoint).rstrip("/")
+

@@ -1,0 +1,718 @@
+# -*- coding: utf-8 -*-
+# Internal to the webnic.ssl collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Local key, CSR and certificate work with ``cryptography``: pure functions, no module, no I/O.
+
+Everything here takes and returns plain values (bytes, str, dicts, ``cryptography`` objects) and
+raises :class:`CryptoInputError` subclasses carrying a ``problem`` and a ``fix``; the calling module
+adds the option name and fails. Modules must check :data:`HAS_CRYPTOGRAPHY` first and fail with
+``missing_required_lib("cryptography")``.
+
+Host names are handled the way public CAs read them: lower case, ASCII (IDNA 2003 via the standard
+library, so every host turns a given name into the same bytes whether or not the ``idna`` package is
+installed), no trailing dot, a wildcard only as the whole left-most label of a name with at least
+two labels after it.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import hashlib
+import re
+import traceback
+
+from encodings import idna as _stdlib_idna
+
+CRYPTOGRAPHY_IMPORT_ERROR = None
+try:
+    from cryptography import x509
+    from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, padding, rsa
+    from cryptography.x509.oid import ExtensionOID, NameOID
+except ImportError:  # pragma: no cover - exercised by the import sanity test only
+    HAS_CRYPTOGRAPHY = False
+    CRYPTOGRAPHY_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_CRYPTOGRAPHY = True
+
+
+# --------------------------------------------------------------------------------------- errors
+
+
+class CryptoInputError(ValueError):
+    """Bad input: ``problem`` says what is wrong, ``fix`` what to do. The caller names the option."""
+
+    def __init__(self, problem, fix=None):
+        super(CryptoInputError, self).__init__(problem)
+        self.problem = problem
+        self.fix = fix
+
+
+class InvalidNameError(CryptoInputError):
+    """A host name that no CA would accept (or that we refuse to put in a CSR)."""
+
+    def __init__(self, name, problem, fix=None):
+        super(InvalidNameError, self).__init__("%r %s" % (name, problem), fix)
+        self.name = name
+
+
+class KeyLoadError(CryptoInputError):
+    """A private key that cannot be read. ``reason`` is one of ``passphrase_required``,
+    ``passphrase_wrong``, ``not_encrypted``, ``invalid``."""
+
+    def __init__(self, reason, problem, fix=None):
+        super(KeyLoadError, self).__init__(problem, fix)
+        self.reason = reason
+
+
+class CSRLoadError(CryptoInputError):
+    """Bytes that are not a certificate signing request."""
+
+
+class CertificateLoadError(CryptoInputError):
+    """Bytes that are not an X.509 certificate."""
+
+
+# ---------------------------------------------------------------------------------- host names
+
+_LABEL = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+_IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
+_MAX_NAME_LENGTH = 253
+
+
+def _label_to_ascii(label, name):
+    """One label to its ASCII form: IDNA 2003 ToASCII (stdlib) for non-ASCII labels."""
+    try:
+        label.encode("ascii")
+        return label
+    except UnicodeEncodeError:
+        pass
+    try:
+        return _stdlib_idna.ToASCII(label).decode("ascii").lower()
+    except UnicodeError as exc:
+        raise InvalidNameError(
+            name,
+            "cannot be converted to its ASCII (punycode) form: %s" % exc,
+            "Check the spelling of the internationalised label %r" % label,
+        )
+
+
+def normalize_name(name):
+    """Return ``name`` as a CA will see it: stripped, lower case, punycode, no trailing dot.
+
+    Does not validate; see :func:`validate_name` (or :func:`normalize_names` for both).
+    """
+    if name is None:
+        raise InvalidNameError(name, "is empty", "Give a fully qualified host name such as www.example.com")
+    text = name if isinstance(name, str) else str(name)
+    text = text.strip()
+    # The ideographic full stops IDNA treats as dots.
+    for dot in (u"\u3002", u"\uff0e", u"\uff61"):
+        text = text.replace(dot, ".")
+    if text.endswith(".") and text != ".":
+        text = text[:-1]
+    labels = text.split(".")
+    return ".".join(_label_to_ascii(label, name) if label else label for label in labels).lower()
+
+
+def validate_name(name, allow_wildcard=True):
+    """Raise :class:`InvalidNameError` unless ``name`` (already normalised) is a valid certificate
+    DNS name: LDH labels of 1-63 characters, at least two labels, at most 253 characters, not an IP
+    address, a wildcard only as the whole left-most label with at least two labels after it."""
+    if not name:
+        raise InvalidNameError(name, "is empty", "Give a fully qualified host name such as www.example.com")
+    if _IPV4.match(name) or ":" in name:
+        raise InvalidNameError(
+            name,
+            "is an IP address; this collection only requests certificates for DNS names",
+            "Use the host's DNS name instead",
+        )
+    if len(name) > _MAX_NAME_LENGTH:
+        raise InvalidNameError(
+            name, "is %d characters long (at most %d allowed)" % (len(name), _MAX_NAME_LENGTH), "Use a shorter name"
+        )
+    labels = name.split(".")
+    if len(labels) < 2:
+        raise InvalidNameError(
+            name,
+            "is not a fully qualified domain name",
+            "Public CAs only certify names under a public suffix, such as %s.example.com" % name,
+        )
+    if "*" in name:
+        if not allow_wildcard:
+            raise InvalidNameError(name, "is a wildcard name, which is not allowed here", "Remove the wildcard")
+        if labels[0] != "*" or "*" in ".".join(labels[1:]):
+            raise InvalidNameError(
+                name,
+                "has a wildcard in the wrong place: '*' may only be the whole left-most label",
+                "Write it as *.%s" % ".".join(label for label in labels[1:] if "*" not in label),
+            )
+        if len(labels) < 3:
+            raise InvalidNameError(
+                name,
+                "is a wildcard directly under a top-level domain, which no CA issues",
+                "Put the wildcard under a registered domain, such as *.example.%s" % labels[-1],
+            )
+        labels = labels[1:]
+    for label in labels:
+        if not label:
+            raise InvalidNameError(name, "has an empty label (two dots in a row or a leading dot)", "Remove the extra dot")
+        if len(label) > 63:
+            raise InvalidNameError(
+                name, "has a label of %d characters (at most 63 allowed)" % len(label), "Shorten the label %r" % label
+            )
+        if not _LABEL.match(label):
+            raise InvalidNameError(
+                name,
+                "has the label %r: only letters, digits and inner hyphens are allowed" % label,
+                "Remove characters such as '_', spaces or a leading/trailing '-'",
+            )
+    if labels[-1].isdigit():
+        raise InvalidNameError(name, "ends in a numeric top-level domain", "Use a name under a real top-level domain")
+
+
+def is_wildcard(name):
+    """True for ``*.example.com``."""
+    return name.startswith("*.")
+
+
+def normalize_names(names, allow_wildcard=True):
+    """Normalise and validate ``names`` in order, dropping duplicates (first occurrence wins).
+
+    Raises :class:`InvalidNameError` with an extra ``index`` attribute (position in ``names``).
+    """
+    result = []
+    for index, raw in enumerate(names):
+        try:
+            name = normalize_name(raw)
+            validate_name(name, allow_wildcard=allow_wildcard)
+        except InvalidNameError as exc:
+            exc.index = index
+            raise
+        if name not in result:
+            result.append(name)
+    return result
+
+
+def certificate_names(common_name, subject_alt_names=None, allow_wildcard=True):
+    """The DNS names of a certificate request: the common name first, then the other SANs.
+
+    Returns ``(common_name, names)``, both normalised; ``names`` always contains the common name.
+    Raises :class:`InvalidNameError` with ``index`` = ``None`` for the common name, else the position
+    in ``subject_alt_names``.
+    """
+    try:
+        cn = normalize_name(common_name)
+        validate_name(cn, allow_wildcard=allow_wildcard)
+    except InvalidNameError as exc:
+        exc.index = None
+        raise
+    names = [cn]
+    for name in normalize_names(subject_alt_names or [], allow_wildcard=allow_wildcard):
+        if name not in names:
+            names.append(name)
+    return cn, names
+
+
+# ------------------------------------------------------------------------------------ keys
+
+#: The key types the collection makes, in the spelling of WebNIC's product rules.
+KEY_TYPES = ("RSA-2048", "RSA-3072", "RSA-4096", "EC-P256", "EC-P384")
+
+_CURVES = {"P256": "secp256r1", "P384": "secp384r1", "P521": "secp521r1"}
+_CURVE_LABELS = {"secp256r1": "P256", "secp384r1": "P384", "secp521r1": "P521"}
+
+
+def parse_key_type(key_type):
+    """``"RSA-2048"`` -> ``("RSA", 2048)``; ``"EC-P256"`` -> ``("EC", 256)``. Raises CryptoInputError."""
+    text = (key_type or "").strip().upper().replace("_", "-")
+    match = re.match(r"^(RSA)-?(\d+)$", text) or re.match(r"^(EC|ECC|ECDSA)-?P-?(\d+)$", text)
+    if not match:
+        raise CryptoInputError(
+            "%r is not a key type" % key_type, "Use one of %s" % ", ".join(KEY_TYPES)
+        )
+    family = "RSA" if match.group(1) == "RSA" else "EC"
+    return family, int(match.group(2))
+
+
+def canonical_key_type(key_type):
+    """Spell a key type the canonical way (``rsa2048`` -> ``RSA-2048``, ``ec-p-256`` -> ``EC-P256``)."""
+    family, size = parse_key_type(key_type)
+    return "RSA-%d" % size if family == "RSA" else "EC-P%d" % size
+
+
+def generate_private_key(key_type):
+    """Make a new private key of ``key_type`` (one of :data:`KEY_TYPES`)."""
+    family, size = parse_key_type(key_type)
+    if family == "RSA":
+        if size not in (2048, 3072, 4096):
+            raise CryptoInputError(
+                "RSA keys of %d bits are not supported" % size, "Use RSA-2048, RSA-3072 or RSA-4096"
+            )
+        return rsa.generate_private_key(public_exponent=65537, key_size=size)
+    curve_name = _CURVES.get("P%d" % size)
+    if curve_name not in ("secp256r1", "secp384r1"):
+        raise CryptoInputError("EC curve P-%d is not supported" % size, "Use EC-P256 or EC-P384")
+    curve = ec.SECP256R1() if curve_name == "secp256r1" else ec.SECP384R1()
+    return ec.generate_private_key(curve)
+
+
+def key_type_of(key):
+    """The key type string of a private or public key: ``RSA-2048``, ``EC-P256``, ``Ed25519``..."""
+    public = key.public_key() if hasattr(key, "public_key") else key
+    if isinstance(public, rsa.RSAPublicKey):
+        return "RSA-%d" % public.key_size
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        label = _CURVE_LABELS.get(public.curve.name)
+        return "EC-%s" % label if label else "EC-%s" % public.curve.name
+    if isinstance(public, dsa.DSAPublicKey):
+        return "DSA-%d" % public.key_size
+    if isinstance(public, ed25519.Ed25519PublicKey):
+        return "Ed25519"
+    if isinstance(public, ed448.Ed448PublicKey):
+        return "Ed448"
+    return type(public).__name__
+
+
+def key_size_of(key):
+    """Bits of an RSA/DSA key or of an EC key's curve; ``None`` for other types."""
+    public = key.public_key() if hasattr(key, "public_key") else key
+    if isinstance(public, (rsa.RSAPublicKey, dsa.DSAPublicKey)):
+        return public.key_size
+    if isinstance(public, ec.EllipticCurvePublicKey):
+        return public.curve.key_size
+    return None
+
+
+def key_algorithm_of(key):
+    """``RSA``, ``EC``, ``DSA``, ``Ed25519``, ``Ed448``."""
+    return key_type_of(key).split("-")[0]
+
+
+def _to_bytes(value):
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        return value
+    return value.encode("utf-8")
+
+
+def serialize_private_key(key, passphrase=None):
+    """PEM (PKCS#8) bytes of ``key``, encrypted with the best available cipher when ``passphrase``."""
+    if passphrase:
+        encryption = serialization.BestAvailableEncryption(_to_bytes(passphrase))
+    else:
+        encryption = serialization.NoEncryption()
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+
+
+def load_private_key(data, passphrase=None):
+    """Load a PEM (or DER) private key. Raises :class:`KeyLoadError` with a precise ``reason``."""
+    data = _to_bytes(data)
+    password = _to_bytes(passphrase) if passphrase else None
+    loaders = [serialization.load_pem_private_key]
+    if b"-----BEGIN" not in (data or b""):
+        loaders = [serialization.load_der_private_key]
+    last = None
+    for loader in loaders:
+        try:
+            return loader(data, password=password)
+        except TypeError as exc:
+            text = str(exc).lower()
+            if "not encrypted" in text:
+                raise KeyLoadError(
+                    "not_encrypted",
+                    "the private key is not encrypted, but a passphrase was given",
+                    "Remove the passphrase option, or set regenerate to replace the key with an encrypted one",
+                )
+            if "password was not given" in text or "encrypted" in text:
+                raise KeyLoadError(
+                    "passphrase_required",
+                    "the private key is encrypted and no passphrase was given",
+                    "Give the key's passphrase",
+                )
+            last = exc
+        except ValueError as exc:
+            last = exc
+            if password and b"ENCRYPTED" in (data or b""):
+                raise KeyLoadError(
+                    "passphrase_wrong",
+                    "the passphrase does not decrypt the private key",
+                    "Give the passphrase the key was written with",
+                )
+        except UnsupportedAlgorithm as exc:
+            last = exc
+    raise KeyLoadError(
+        "invalid",
+        "the file is not a private key this host can read (%s)" % (last or "unknown format"),
+        "Point the option at a PEM private key, or move the file away so a new key is made",
+    )
+
+
+def public_key_der(key):
+    """DER SubjectPublicKeyInfo of a private key, public key, CSR or certificate."""
+    if hasattr(key, "public_key"):
+        key = key.public_key()
+    return key.public_bytes(serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def public_key_fingerprint(key):
+    """SHA-256 of the DER SubjectPublicKeyInfo, colon-separated hex (``ab:cd:...``)."""
+    return _colon_hex(hashlib.sha256(public_key_der(key)).digest())
+
+
+def same_public_key(first, second):
+    """True when two keys/CSRs/certificates carry the same public key."""
+    return public_key_der(first) == public_key_der(second)
+
+
+def _colon_hex(digest):
+    return ":".join("%02x" % c for c in bytearray(digest))
+
+
+# ----------------------------------------------------------------------------------- subjects
+
+#: Subject field name (as used by the modules' options) -> OID, in the conventional DN order.
+SUBJECT_FIELDS = (
+    ("country", "C"),
+    ("state_or_province", "ST"),
+    ("locality", "L"),
+    ("organization", "O"),
+    ("organizational_unit", "OU"),
+    ("common_name", "CN"),
+    ("email_address", "emailAddress"),
+)
+
+
+def _subject_oids():
+    return {
+        "country": NameOID.COUNTRY_NAME,
+        "state_or_province": NameOID.STATE_OR_PROVINCE_NAME,
+        "locality": NameOID.LOCALITY_NAME,
+        "organization": NameOID.ORGANIZATION_NAME,
+        "organizational_unit": NameOID.ORGANIZATIONAL_UNIT_NAME,
+        "common_name": NameOID.COMMON_NAME,
+        "email_address": NameOID.EMAIL_ADDRESS,
+    }
+
+
+def validate_subject(subject):
+    """Check the non-name subject fields. Raises CryptoInputError with ``field`` set."""
+    for field, value in (subject or {}).items():
+        if value is None:
+            continue
+        if field not in _subject_oids():
+            exc = CryptoInputError("%r is not a subject field" % field, "Use one of %s" % ", ".join(f for f, _ in SUBJECT_FIELDS))
+            exc.field = field
+            raise exc
+        text = str(value)
+        if field == "country" and not re.match(r"^[A-Z]{2}$", text):
+            exc = CryptoInputError("%r is not a two-letter ISO 3166 country code" % text, "Use a code such as MY, SG or US")
+            exc.field = field
+            raise exc
+        if field == "email_address" and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", text):
+            exc = CryptoInputError("%r is not an e-mail address" % text, "Use an address such as admin@example.com")
+            exc.field = field
+            raise exc
+        if not text.strip() or len(text) > 64 and field != "email_address":
+            exc = CryptoInputError("must be 1 to 64 characters", "Shorten or fill in the value")
+            exc.field = field
+            raise exc
+
+
+def build_subject(common_name, **fields):
+    """An ``x509.Name`` of the common name and the optional fields of :data:`SUBJECT_FIELDS`."""
+    values = dict(fields)
+    values["common_name"] = common_name
+    oids = _subject_oids()
+    attributes = []
+    for field, _short in SUBJECT_FIELDS:
+        value = values.get(field)
+        if value:
+            attributes.append(x509.NameAttribute(oids[field], str(value)))
+    return x509.Name(attributes)
+
+
+def subject_to_dict(name):
+    """An ``x509.Name`` as ``{field: value}`` with the field names of :data:`SUBJECT_FIELDS`;
+    attributes outside that list use their dotted OID (or short name) as key. Repeated attributes
+    keep the first value."""
+    names = dict((oid.dotted_string, field) for field, oid in _subject_oids().items())
+    result = {}
+    for attribute in name:
+        key = names.get(attribute.oid.dotted_string) or getattr(attribute.oid, "_name", None) or attribute.oid.dotted_string
+        value = attribute.value
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", "replace")
+        result.setdefault(key, value)
+    return result
+
+
+def name_to_string(name):
+    """RFC 4514 string of an ``x509.Name``."""
+    return name.rfc4514_string()
+
+
+# ---------------------------------------------------------------------------------------- CSRs
+
+
+def _digest(digest):
+    algorithms = {"sha256": hashes.SHA256, "sha384": hashes.SHA384, "sha512": hashes.SHA512}
+    if digest not in algorithms:
+        raise CryptoInputError("%r is not a supported digest" % digest, "Use sha256, sha384 or sha512")
+    return algorithms[digest]()
+
+
+def build_csr(private_key, common_name, dns_names, subject=None, digest="sha256"):
+    """Build and sign a CSR; returns PEM bytes.
+
+    ``dns_names`` go into a non-critical subjectAltName extension (pass them normalised, with the
+    common name among them); ``subject`` holds optional fields of :data:`SUBJECT_FIELDS`.
+    RSA PKCS#1 v1.5 signatures are deterministic, so the same key and input give the same bytes.
+    """
+    fields = dict((k, v) for k, v in (subject or {}).items() if k != "common_name")
+    builder = x509.CertificateSigningRequestBuilder().subject_name(build_subject(common_name, **fields))
+    if dns_names:
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(name) for name in dns_names]), critical=False
+        )
+    csr = builder.sign(private_key, _digest(digest))
+    return csr.public_bytes(serialization.Encoding.PEM)
+
+
+def load_csr(data):
+    """Load a PEM or DER CSR. Raises :class:`CSRLoadError`."""
+    data = _to_bytes(data) or b""
+    try:
+        if b"-----BEGIN" in data:
+            if b"CERTIFICATE REQUEST-----" not in data:
+                raise ValueError("PEM block is not a CERTIFICATE REQUEST")
+            return x509.load_pem_x509_csr(data)
+        return x509.load_der_x509_csr(data)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise CSRLoadError(
+            "the content is not a certificate signing request (%s)" % exc,
+            "Give a PEM CSR (-----BEGIN CERTIFICATE REQUEST-----)",
+        )
+
+
+def _dns_names(extensions):
+    try:
+        san = extensions.get_extension_for_oid(ExtensionOID.SUBJECT_ALTERNATIVE_NAME).value
+    except x509.ExtensionNotFound:
+        return [], []
+    dns = [name.lower() for name in san.get_values_for_type(x509.DNSName)]
+    ips = [str(ip) for ip in san.get_values_for_type(x509.IPAddress)]
+    return dns, ips
+
+
+def signature_algorithm_of(obj):
+    """``sha256WithRSAEncryption``, ``ecdsa-with-SHA256``... of a CSR or certificate."""
+    oid = obj.signature_algorithm_oid
+    return getattr(oid, "_name", None) or oid.dotted_string
+
+
+def csr_signature_valid(csr):
+    try:
+        return bool(csr.is_signature_valid)
+    except Exception:  # unsupported algorithm etc.
+        return False
+
+
+def parse_csr(csr):
+    """The facts of a CSR (object, PEM or DER) as a dict:
+
+    ``common_name``, ``subject_alt_names`` (DNS, lower case, in order), ``ip_addresses``,
+    ``subject`` (dict, see :func:`subject_to_dict`), ``subject_string`` (RFC 4514),
+    ``key_type`` (``RSA-2048``...), ``key_algorithm``, ``key_size``, ``public_key_fingerprint``,
+    ``signature_algorithm``, ``signature_valid``.
+    """
+    if not hasattr(csr, "subject"):
+        csr = load_csr(csr)
+    subject = subject_to_dict(csr.subject)
+    dns, ips = _dns_names(csr.extensions)
+    public = csr.public_key()
+    return {
+        "common_name": (subject.get("common_name") or "").lower() or None,
+        "subject_alt_names": dns,
+        "ip_addresses": ips,
+        "subject": subject,
+        "subject_string": name_to_string(csr.subject),
+        "key_type": key_type_of(public),
+        "key_algorithm": key_algorithm_of(public),
+        "key_size": key_size_of(public),
+        "public_key_fingerprint": public_key_fingerprint(public),
+        "signature_algorithm": signature_algorithm_of(csr),
+        "signature_valid": csr_signature_valid(csr),
+    }
+
+
+def csr_differences(csr, common_name, dns_names, subject=None, private_key=None):
+    """Why an existing CSR does not fit the wanted one: a list of reasons (empty = it fits).
+
+    Compares the subject fields (as a set, order ignored), the DNS names (as a set) and, when
+    ``private_key`` is given, the public key; a CSR whose signature does not verify never fits.
+    """
+    facts = parse_csr(csr)
+    reasons = []
+    wanted = dict((k, str(v)) for k, v in (subject or {}).items() if v)
+    wanted["common_name"] = common_name
+    have = dict((k, v) for k, v in facts["subject"].items())
+    if have.get("common_name"):
+        have["common_name"] = have["common_name"].lower()
+    if have != wanted:
+        changed = sorted(k for k in set(have) | set(wanted) if have.get(k) != wanted.get(k))
+        reasons.append("CSR subject differs (%s)" % ", ".join(changed))
+    if set(facts["subject_alt_names"]) != set(dns_names) or facts["ip_addresses"]:
+        missing = sorted(set(dns_names) - set(facts["subject_alt_names"]))
+        extra = sorted(set(facts["subject_alt_names"]) - set(dns_names)) + facts["ip_addresses"]
+        detail = []
+        if missing:
+            detail.append("missing " + ", ".join(missing))
+        if extra:
+            detail.append("extra " + ", ".join(extra))
+        reasons.append("CSR names differ (%s)" % "; ".join(detail))
+    if private_key is not None and not same_public_key(private_key, csr if hasattr(csr, "public_key") else load_csr(csr)):
+        reasons.append("CSR was made for another key")
+    if not facts["signature_valid"]:
+        reasons.append("CSR signature does not verify")
+    return reasons
+
+
+def key_matches_csr(private_key, csr):
+    """True when the CSR (object, PEM or DER) was made for ``private_key``."""
+    if not hasattr(csr, "public_key"):
+        csr = load_csr(csr)
+    return same_public_key(private_key, csr)
+
+
+# -------------------------------------------------------------------------------- certificates
+
+_PEM_CERT = re.compile(b"-----BEGIN CERTIFICATE-----.+?-----END CERTIFICATE-----", re.DOTALL)
+
+
+def load_certificate(data):
+    """Load one PEM or DER certificate (the first of a PEM bundle). Raises CertificateLoadError."""
+    data = _to_bytes(data) or b""
+    try:
+        if b"-----BEGIN" in data:
+            match = _PEM_CERT.search(data)
+            if not match:
+                raise ValueError("no CERTIFICATE PEM block")
+            return x509.load_pem_x509_certificate(match.group(0))
+        return x509.load_der_x509_certificate(data)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise CertificateLoadError(
+            "the content is not an X.509 certificate (%s)" % exc, "Give a PEM certificate (-----BEGIN CERTIFICATE-----)"
+        )
+
+
+def load_certificates(data):
+    """Every certificate of a PEM bundle, in order. Raises CertificateLoadError on a bad block."""
+    data = _to_bytes(data) or b""
+    blocks = _PEM_CERT.findall(data)
+    if not blocks:
+        return [load_certificate(data)] if data.strip() else []
+    return [load_certificate(block) for block in blocks]
+
+
+def certificate_fingerprint(cert, algorithm="sha256"):
+    """Colon-separated hex fingerprint of the DER certificate."""
+    der = cert.public_bytes(serialization.Encoding.DER)
+    return _colon_hex(hashlib.new(algorithm, der).digest())
+
+
+def _utc(cert, attribute):
+    value = getattr(cert, attribute + "_utc", None)
+    if value is None:  # cryptography < 42
+        value = getattr(cert, attribute).replace(tzinfo=_UTC)
+    return value
+
+
+try:
+    _UTC = datetime.timezone.utc
+except AttributeError:  # pragma: no cover
+    _UTC = None
+
+
+def format_time(value):
+    """ISO 8601 UTC with ``Z``."""
+    return value.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def certificate_not_before(cert):
+    return _utc(cert, "not_valid_before")
+
+
+def certificate_not_after(cert):
+    return _utc(cert, "not_valid_after")
+
+
+def certificate_is_ca(cert):
+    try:
+        return bool(cert.extensions.get_extension_for_oid(ExtensionOID.BASIC_CONSTRAINTS).value.ca)
+    except x509.ExtensionNotFound:
+        return False
+
+
+def parse_certificate(cert):
+    """The facts of a certificate (object, PEM or DER) as a dict:
+
+    ``serial`` (lower-case hex, no separators), ``serial_number`` (decimal string),
+    ``fingerprint_sha256``, ``subject``/``issuer`` (dicts), ``subject_string``/``issuer_string``,
+    ``common_name``, ``subject_alt_names``, ``not_before``/``not_after`` (ISO 8601 Z),
+    ``key_type``, ``public_key_fingerprint``, ``signature_algorithm``, ``is_ca``, ``self_signed``.
+    """
+    if not hasattr(cert, "serial_number"):
+        cert = load_certificate(cert)
+    subject = subject_to_dict(cert.subject)
+    dns, ips = _dns_names(cert.extensions)
+    return {
+        "serial": "%x" % cert.serial_number,
+        "serial_number": str(cert.serial_number),
+        "fingerprint_sha256": certificate_fingerprint(cert),
+        "subject": subject,
+        "subject_string": name_to_string(cert.subject),
+        "issuer": subject_to_dict(cert.issuer),
+        "issuer_string": name_to_string(cert.issuer),
+        "common_name": (subject.get("common_name") or "").lower() or None,
+        "subject_alt_names": dns,
+        "ip_addresses": ips,
+        "not_before": format_time(certificate_not_before(cert)),
+        "not_after": format_time(certificate_not_after(cert)),
+        "key_type": key_type_of(cert.public_key()),
+        "public_key_fingerprint": public_key_fingerprint(cert.public_key()),
+        "signature_algorithm": signature_algorithm_of(cert),
+        "is_ca": certificate_is_ca(cert),
+        "self_signed": cert.issuer == cert.subject,
+    }
+
+
+def key_matches_certificate(private_key, cert):
+    """True when ``cert`` (object, PEM or DER) certifies ``private_key``'s public key."""
+    if not hasattr(cert, "public_key"):
+        cert = load_certificate(cert)
+    return same_public_key(private_key, cert)
+
+
+def certificate_signed_by(cert, issuer):
+    """True when ``issuer``'s key verifies ``cert``'s signature (RSA PKCS#1 v1.5 or ECDSA)."""
+    public = issuer.public_key()
+    try:
+        if isinstance(public, rsa.RSAPublicKey):
+            public.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), cert.signature_hash_algorithm)
+        elif isinstance(public, ec.EllipticCurvePublicKey):
+            public.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(cert.signature_hash_algorithm))
+        else:
+            return False
+    except InvalidSignature:
+        return False
+    return True
+
+
+def pem_to_text(data):
+    """Bytes to str for results (PEM is ASCII)."""
+    return data.decode("ascii") if isinstance(data, bytes) else data

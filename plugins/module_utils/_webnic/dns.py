@@ -1,0 +1,305 @@
+# -*- coding: utf-8 -*-
+# Internal to the webnic.ssl collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Record-set logic for zones hosted on WebNIC DNS: pure functions, no I/O.
+
+Two facts of the WebNIC DNS API shape everything here:
+
+- Save Record REPLACES the whole set of a (name, type): adding one value means sending the old
+  values plus the new one.
+- Values come back HTML-escaped (``&quot;abc&quot;``) and TXT values may or may not carry their
+  DNS quoting. Values are therefore compared in a canonical form (decoded, TXT unquoted and
+  concatenated, host names lower case without the trailing dot), so that a rerun never sees a
+  difference that is only a matter of spelling.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ipaddress
+
+try:
+    from html import unescape as _html_unescape
+except ImportError:  # pragma: no cover - Python 2 is not supported on targets of this collection
+    _html_unescape = None
+
+RECORD_TYPES = ("A", "AAAA", "CNAME", "MX", "NS", "TXT", "SRV", "CAA", "PTR")
+ON_EXISTING = ("replace", "keep", "add")
+DEFAULT_TTL = 300
+# Types whose values end in a host name (compared case-insensitively, trailing dot ignored).
+_HOST_VALUED = frozenset(["CNAME", "NS", "PTR", "MX", "SRV"])
+
+
+class RecordInputError(ValueError):
+    """Bad input: ``field`` names the option, ``problem`` what is wrong, ``fix`` what to do."""
+
+    def __init__(self, field, problem, fix=None):
+        super(RecordInputError, self).__init__("%s: %s" % (field, problem))
+        self.field = field
+        self.problem = problem
+        self.fix = fix
+
+
+# ------------------------------------------------------------------------------------ names
+
+
+def normalize_zone(zone):
+    text = (zone or "").strip().lower()
+    if text.endswith("."):
+        text = text[:-1]
+    if not text or "." not in text or " " in text:
+        raise RecordInputError("zone", "%r is not a DNS zone name" % (zone,), "Give the zone as hosted on WebNIC, such as example.com")
+    return text
+
+
+def relative_name(name, zone):
+    """The record name relative to ``zone`` (``""`` for the apex), as WebNIC's DNS API wants it.
+
+    Accepts a relative name (``_dnsauth.www``), a name inside the zone (``_dnsauth.www.example.com``),
+    an absolute name with a trailing dot, and ``@`` or an empty string for the apex.
+    """
+    zone = normalize_zone(zone)
+    text = (name or "").strip().lower()
+    if text in ("", "@"):
+        return ""
+    absolute = text.endswith(".")
+    if absolute:
+        text = text[:-1]
+    if text == zone:
+        return ""
+    if text.endswith("." + zone):
+        return text[: -len(zone) - 1]
+    if absolute:
+        raise RecordInputError(
+            "name", "%r is not inside the zone %s" % (name, zone), "Give a name in the zone, or the zone the name belongs to"
+        )
+    return text
+
+
+def fqdn(relative, zone):
+    zone = normalize_zone(zone)
+    return "%s.%s" % (relative, zone) if relative else zone
+
+
+# ----------------------------------------------------------------------------------- values
+
+
+def decode_value(value):
+    """A value as WebNIC returns it -> the plain text (HTML entities decoded, surrounding space stripped)."""
+    text = "" if value is None else str(value)
+    if _html_unescape is not None and "&" in text:
+        previous = None
+        # Decode repeatedly: a value escaped twice (``&amp;quot;``) is still the same value.
+        while previous != text and "&" in text:
+            previous, text = text, _html_unescape(text)
+    return text.strip()
+
+
+def txt_content(value):
+    """The content of a TXT value, whatever its quoting.
+
+    ``"abc"``, ``abc`` and ``"a" "bc"`` (several character-strings) all give ``abc``; backslash
+    escapes inside quotes are undone. A value that is not entirely quoted strings is taken as is.
+    """
+    text = decode_value(value)
+    if not text.startswith('"'):
+        return text
+    parts = []
+    i, n = 0, len(text)
+    while i < n:
+        while i < n and text[i] in " \t":
+            i += 1
+        if i >= n:
+            break
+        if text[i] != '"':
+            return text  # mixed quoted and bare content: not a character-string list
+        i += 1
+        chunk = []
+        closed = False
+        while i < n:
+            char = text[i]
+            if char == "\\" and i + 1 < n:
+                chunk.append(text[i + 1])
+                i += 2
+                continue
+            if char == '"':
+                closed = True
+                i += 1
+                break
+            chunk.append(char)
+            i += 1
+        if not closed:
+            return text
+        parts.append("".join(chunk))
+    return "".join(parts)
+
+
+def canonical_value(record_type, value):
+    """The form two values are compared in: equal canonical values are the same record."""
+    record_type = record_type.upper()
+    if record_type == "TXT":
+        return txt_content(value)
+    text = decode_value(value)
+    if record_type in ("A", "AAAA"):
+        try:
+            return str(ipaddress.ip_address(text))
+        except ValueError:
+            return text
+    if record_type in _HOST_VALUED:
+        words = text.split()
+        if words:
+            words[-1] = words[-1].lower().rstrip(".") or "."
+        return " ".join(words)
+    if record_type == "CAA":
+        return " ".join(text.split())
+    return text
+
+
+def unique_values(record_type, values):
+    """``values`` without duplicates (by canonical form), first spelling kept, order kept."""
+    seen = set()
+    result = []
+    for value in values or []:
+        key = canonical_value(record_type, value)
+        if key in seen:
+            continue
+        seen.add(key)
+        result.append(value)
+    return result
+
+
+def same_values(record_type, first, second):
+    return set(canonical_value(record_type, v) for v in first or []) == set(canonical_value(record_type, v) for v in second or [])
+
+
+def validate_values(record_type, values):
+    """Refuse values WebNIC would reject or store differently from what was meant."""
+    for index, value in enumerate(values or []):
+        text = "" if value is None else str(value)
+        if not text.strip():
+            raise RecordInputError("values", "entry %d is empty" % (index + 1), "Remove it or give the record content")
+        if record_type in ("A", "AAAA"):
+            try:
+                address = ipaddress.ip_address(text.strip())
+            except ValueError:
+                raise RecordInputError("values", "%r is not an IP address" % text, "Give an IPv4 address for A, IPv6 for AAAA")
+            if (record_type == "A") != (address.version == 4):
+                raise RecordInputError("values", "%r is not an IPv%d address" % (text, 4 if record_type == "A" else 6), "Use type A for IPv4 and AAAA for IPv6")
+    if record_type == "CNAME" and len(unique_values(record_type, values)) > 1:
+        raise RecordInputError("values", "a CNAME set holds exactly one value", "Give one target")
+
+
+# ------------------------------------------------------------------------------------ sets
+
+
+def record_set_from_answer(data, name, record_type, zone):
+    """``(ttl, values)`` of the set (name, type) in a Get Records answer, values decoded.
+
+    ``(None, [])`` when the set does not exist. The apex comes back with a null name; names may
+    come back relative or absolute, so both are accepted.
+    """
+    records = []
+    if isinstance(data, dict):
+        records = data.get("records") or []
+    elif isinstance(data, list):
+        records = data
+    ttl = None
+    values = []
+    for record in records:
+        if not isinstance(record, dict):
+            continue
+        if str(record.get("type") or "").upper() != record_type:
+            continue
+        try:
+            record_name = relative_name(record.get("name") or "", zone)
+        except RecordInputError:
+            continue
+        if record_name != name:
+            continue
+        if record.get("ttl") is not None and ttl is None:
+            try:
+                ttl = int(record["ttl"])
+            except (TypeError, ValueError):
+                ttl = None
+        for rdata in record.get("rdatas") or []:
+            value = rdata.get("value") if isinstance(rdata, dict) else rdata
+            if value is not None:
+                values.append(decode_value(value))
+        if record.get("value") is not None and not record.get("rdatas"):
+            values.append(decode_value(record["value"]))
+    return ttl, unique_values(record_type, values)
+
+
+def plan_record_set(record_type, current_ttl, current_values, state, values, ttl, on_existing):
+    """What the set must become. Returns ``(action, new_ttl, new_values, reasons)``.
+
+    ``action`` is ``None`` (nothing to do), ``"save"`` (send ``new_values`` with ``new_ttl``:
+    the WHOLE set, since Save Record replaces it) or ``"delete"`` (drop the set).
+
+    - ``state=present``, ``on_existing=replace``: the set becomes exactly ``values``.
+    - ``state=present``, ``on_existing=add``: ``values`` are added, the other values are kept.
+    - ``state=present``, ``on_existing=keep``: an existing set is left alone; a missing one is made.
+    - ``state=absent`` with ``values``: those values are removed, the others kept (the set is
+      deleted when nothing is left); without ``values``: the whole set is deleted.
+
+    ``ttl`` ``None`` keeps the current TTL (new sets get :data:`DEFAULT_TTL`).
+    """
+    current = unique_values(record_type, current_values)
+    exists = bool(current)
+    current_keys = set(canonical_value(record_type, v) for v in current)
+    wanted = unique_values(record_type, values)
+    reasons = []
+
+    if state == "absent":
+        if not exists:
+            return None, current_ttl, current, []
+        if not wanted:
+            return "delete", current_ttl, [], ["record set removed (%d value%s)" % (len(current), "" if len(current) == 1 else "s")]
+        wanted_keys = set(canonical_value(record_type, v) for v in wanted)
+        remaining = [v for v in current if canonical_value(record_type, v) not in wanted_keys]
+        removed = len(current) - len(remaining)
+        if not removed:
+            return None, current_ttl, current, []
+        reasons.append("%d value%s removed" % (removed, "" if removed == 1 else "s"))
+        if not remaining:
+            return "delete", current_ttl, [], reasons + ["record set removed (no value left)"]
+        return "save", current_ttl, remaining, reasons
+
+    if not wanted:
+        raise RecordInputError("values", "is required with state=present", "Give at least one value")
+
+    if not exists:
+        new_ttl = ttl if ttl is not None else DEFAULT_TTL
+        return "save", new_ttl, wanted, ["record set created with %d value%s" % (len(wanted), "" if len(wanted) == 1 else "s")]
+
+    if on_existing == "keep":
+        return None, current_ttl, current, []
+
+    new_ttl = ttl if ttl is not None else (current_ttl if current_ttl is not None else DEFAULT_TTL)
+    if on_existing == "add":
+        added = [v for v in wanted if canonical_value(record_type, v) not in current_keys]
+        new_values = current + added
+        if added:
+            reasons.append("%d value%s added, %d kept" % (len(added), "" if len(added) == 1 else "s", len(current)))
+    else:
+        new_values = wanted
+        wanted_keys = set(canonical_value(record_type, v) for v in wanted)
+        added = [v for v in wanted if canonical_value(record_type, v) not in current_keys]
+        removed = [v for v in current if canonical_value(record_type, v) not in wanted_keys]
+        if added:
+            reasons.append("%d value%s added" % (len(added), "" if len(added) == 1 else "s"))
+        if removed:
+            reasons.append("%d value%s removed" % (len(removed), "" if len(removed) == 1 else "s"))
+        if not added and not removed:
+            new_values = current  # same set, keep the spelling already stored
+    if current_ttl is not None and new_ttl != current_ttl:
+        reasons.append("ttl %s -> %s" % (current_ttl, new_ttl))
+    if not reasons:
+        return None, current_ttl, current, []
+    return "save", new_ttl, new_values, reasons
+
+
+def save_body(name, record_type, ttl, values):
+    """The Save Record body for the whole set."""
+    return {"name": name, "type": record_type, "ttl": int(ttl), "rdatas": [{"value": v} for v in values]}

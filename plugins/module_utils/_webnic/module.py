@@ -1,0 +1,118 @@
+# -*- coding: utf-8 -*-
+# Internal to the webnic.ssl collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The base of every webnic.ssl module: shared connection options, the client, error rendering."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import re
+import traceback
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from .client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, WebNICClient, api_url
+from .errors import WebNICError
+
+CONNECTION_ARGUMENT_SPEC = dict(
+    api_username=dict(type="str", fallback=(env_fallback, ["WEBNIC_API_USERNAME"])),
+    api_password=dict(type="str", no_log=True, fallback=(env_fallback, ["WEBNIC_API_PASSWORD"])),
+    api_endpoint=dict(type="str", default="production", fallback=(env_fallback, ["WEBNIC_API_ENDPOINT"])),
+    timeout=dict(type="float", default=30.0),
+    validate_certs=dict(type="bool", default=True),
+    ca_path=dict(type="path", fallback=(env_fallback, ["WEBNIC_API_CA_PATH"])),
+    force_ipv4=dict(type="bool", default=False),
+)
+
+_URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+
+
+class WebNICModule(AnsibleModule):
+    """AnsibleModule plus the WebNIC connection options and a lazily built client."""
+
+    def __init__(self, argument_spec=None, **kwargs):
+        spec = dict(CONNECTION_ARGUMENT_SPEC)
+        spec.update(argument_spec or {})
+        super(WebNICModule, self).__init__(argument_spec=spec, **kwargs)
+        self._client = None
+
+    # ------------------------------------------------------------------ input errors
+
+    def fail_field(self, field, problem, fix=None, **extra):
+        """Fail on bad input, naming the option and what to do about it."""
+        msg = "%s: %s." % (field, problem.rstrip("."))
+        if fix:
+            msg = "%s %s" % (msg, fix.rstrip(".") + ".")
+        self.fail_json(msg=msg, field=field, **extra)
+
+    # ------------------------------------------------------------------ client
+
+    @property
+    def api_base_url(self):
+        endpoint = (self.params.get("api_endpoint") or "production").strip()
+        url = api_url(endpoint)
+        if not _URL.match(url):
+            self.fail_field(
+                "api_endpoint",
+                "%r is neither 'production', 'ote' nor an http(s) URL" % endpoint,
+                "Use production, ote, or the base URL of the API (for example the simulator's http://127.0.0.1:PORT)",
+            )
+        return url
+
+    @property
+    def client(self):
+        if self._client is None:
+            if not HAS_REQUESTS:
+                self.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
+            for option, env in (("api_username", "WEBNIC_API_USERNAME"), ("api_password", "WEBNIC_API_PASSWORD")):
+                if not self.params.get(option):
+                    self.fail_field(option, "is required to call the WebNIC API", "Set it or the %s environment variable" % env)
+            if not self.params["validate_certs"]:
+                self.warn(
+                    "validate_certs=false: the WebNIC API's TLS certificate is not verified; "
+                    "credentials can be intercepted. Use ca_path for a private CA instead."
+                )
+            self._client = WebNICClient(
+                self.api_base_url,
+                self.params["api_username"],
+                self.params["api_password"],
+                timeout=self.params["timeout"],
+                validate_certs=self.params["validate_certs"],
+                ca_path=self.params.get("ca_path"),
+                force_ipv4=self.params["force_ipv4"],
+            )
+        return self._client
+
+    @property
+    def api_calls(self):
+        """HTTP requests this run sent to WebNIC (token mints included)."""
+        return self._client.request_count if self._client is not None else 0
+
+    # ------------------------------------------------------------------ running
+
+    def fail_api(self, error, doing=None, **extra):
+        result = error.to_result()
+        if doing:
+            result["msg"] = "While %s: %s" % (doing, result["msg"])
+        result.update(extra)
+        result.setdefault("changed", False)
+        result["api_calls"] = self.api_calls
+        self.fail_json(**result)
+
+    def run(self, func):
+        """Run ``func(module) -> result dict`` and exit; WebNIC errors become one clear failure."""
+        try:
+            result = func(self)
+        except WebNICError as error:
+            self.fail_api(error)
+        except Exception as error:  # a bug of ours: still no raw traceback in the message
+            self.fail_json(
+                msg="Unexpected error in %s: %s: %s" % (self._name, error.__class__.__name__, error),
+                exception=traceback.format_exc(),
+                api_calls=self.api_calls,
+            )
+        result.setdefault("changed", False)
+        result.setdefault("changed_reasons", [])
+        result["api_calls"] = self.api_calls
+        self.exit_json(**result)

@@ -1,0 +1,215 @@
+# -*- coding: utf-8 -*-
+# Internal to the webnic.ssl collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Organizations for OV/EV certificates: field mapping, search, validation status and waiting.
+
+WebNIC validates an organization once (submit -> PENDING -> VALIDATED or REJECTED); an OV or EV
+order placed for an organization that is not VALIDATED would be charged and then stall, so
+``check_organization_ready`` is asked before any money is spent.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import time
+
+from .contacts import ADDRESS_FIELDS, normalise_text
+from .errors import ApiError
+
+VALIDATED = "VALIDATED"
+PENDING = "PENDING"
+REJECTED = "REJECTED"
+NOT_SUBMITTED = "NOT_SUBMITTED"
+
+# WebNIC's organization fields; the module options are the snake_case of these.
+ORGANIZATION_FIELDS = (("organization_name", "organizationName"), ("duns", "duns")) + ADDRESS_FIELDS
+
+_STATUS_KEYS = ("status", "validationStatus", "organizationStatus")
+_REASON_KEYS = ("reason", "rejectReason", "rejectedReason", "remark", "remarks", "message")
+
+
+def _first(data, keys):
+    for key in keys:
+        value = data.get(key)
+        if value not in (None, ""):
+            return value
+    return None
+
+
+def parse_validation(data):
+    """``(status, reason, raw)`` from a Get Validation Status answer (any of the field spellings)."""
+    if not isinstance(data, dict):
+        return (str(data).upper() if data else NOT_SUBMITTED), None, data
+    nested = data.get("validation")
+    if isinstance(nested, dict):
+        data = dict(data, **nested)
+    status = _first(data, _STATUS_KEYS)
+    status = str(status).strip().upper() if status else NOT_SUBMITTED
+    reason = _first(data, _REASON_KEYS)
+    return status, (str(reason) if reason is not None else None), data
+
+
+def _is_not_found(error):
+    text = " ".join(str(part or "") for part in (error.api_message, error.message)).lower()
+    return error.status == 404 or "not found" in text or "does not exist" in text or "unknown" in text
+
+
+def _not_submitted(error):
+    """True when the API says the organization exists but was never submitted for validation."""
+    text = " ".join(str(part or "") for part in (error.api_message, error.message)).lower()
+    return "not submitted" in text or "no validation" in text
+
+
+def validation_status(client, organization_id):
+    """``(status, reason, raw)`` of an organization's validation (Get Validation Status)."""
+    try:
+        data = client.call("organization_validation_status", path={"organizationId": organization_id})
+    except ApiError as error:
+        if error.status in (400, 404) and _not_submitted(error):
+            return NOT_SUBMITTED, None, None
+        raise
+    return parse_validation(data)
+
+
+def check_organization_ready(client, organization_id):
+    """Can an OV/EV order be placed for ``organization_id``? -> ``(ready, status, reason)``.
+
+    ``ready`` is True only for VALIDATED. ``reason`` explains any other answer in words a user can
+    act on (the CA's rejection reason, or what to do next). One read call; never writes.
+    An unknown organization is answered ``(False, "NOT_FOUND", ...)`` rather than raised, so the
+    order module can fail with one message before spending money.
+    """
+    if organization_id in (None, ""):
+        return False, "MISSING", (
+            "OV and EV certificates need a validated organization: create one with "
+            "webnic.ssl.webnic_ssl_organization (state=validated, wait=true) and pass its organization_id"
+        )
+    try:
+        status, reason, _raw = validation_status(client, organization_id)
+    except ApiError as error:
+        if error.status in (400, 404) and _is_not_found(error):
+            return False, "NOT_FOUND", (
+                "organization %s does not exist in this WebNIC account (%s); create it with "
+                "webnic.ssl.webnic_ssl_organization" % (organization_id, error.api_message or error.message)
+            )
+        raise
+    if status == VALIDATED:
+        return True, status, reason
+    if status == PENDING:
+        hint = "validation of organization %s is still pending at the CA; wait for it with " % organization_id
+        hint += "webnic.ssl.webnic_ssl_organization (state=validated, wait=true) before ordering"
+    elif status == REJECTED:
+        hint = "organization %s was rejected%s; correct its details, create or resubmit it, and wait for " % (
+            organization_id,
+            " (%s)" % reason if reason else "",
+        )
+        hint += "VALIDATED before ordering"
+    else:
+        hint = "organization %s has validation status %s; submit it with webnic.ssl.webnic_ssl_organization " % (
+            organization_id,
+            status,
+        )
+        hint += "(state=validated, wait=true) and order once it is VALIDATED"
+    return False, status, (hint if not reason or status == REJECTED else "%s: %s" % (reason, hint))
+
+
+def wait_for_validation(client, organization_id, timeout, interval=5.0, sleep=time.sleep, clock=time.monotonic):
+    """Poll until the status is VALIDATED or REJECTED, or ``timeout`` seconds passed.
+
+    Returns ``(status, reason, raw, polls)``; the caller decides what a non-VALIDATED end means.
+    """
+    deadline = clock() + max(0.0, float(timeout))
+    polls = 0
+    while True:
+        status, reason, raw = validation_status(client, organization_id)
+        polls += 1
+        if status in (VALIDATED, REJECTED) or status == NOT_SUBMITTED:
+            return status, reason, raw, polls
+        remaining = deadline - clock()
+        if remaining <= 0:
+            return status, reason, raw, polls
+        sleep(min(interval, remaining))
+
+
+# ---------------------------------------------------------------------- organization objects
+
+
+def organization_payload(params):
+    """The WebNIC body of Create Organization from module params (normalised values)."""
+    body = {}
+    for option, api_name in ORGANIZATION_FIELDS:
+        value = params.get(option)
+        if value not in (None, ""):
+            body[api_name] = value
+    return body
+
+
+def organization_id_of(data):
+    if not isinstance(data, dict):
+        return None
+    for key in ("organizationId", "orgId", "id"):
+        if data.get(key) not in (None, ""):
+            return str(data[key])
+    return None
+
+
+def contact_id_of_organization(data):
+    if not isinstance(data, dict):
+        return None
+    for key in ("contactId", "contact_id"):
+        if data.get(key) not in (None, ""):
+            return str(data[key])
+    contact = data.get("contact")
+    if isinstance(contact, dict):
+        return contact.get("contactId") and str(contact["contactId"])
+    return None
+
+
+def search_organizations(client, name=None, page_size=100, max_pages=20):
+    """All organizations of the account (filtered by name server-side when ``name`` is given)."""
+    items = []
+    page = 1
+    while page <= max_pages:
+        body = {"pagination": {"page": page, "pageSize": page_size}}
+        if name:
+            body["filters"] = [{"field": "organizationName", "operator": "LIKE", "value": name}]
+        data = client.call("organization_search", body=body)
+        if isinstance(data, list):
+            return items + data
+        data = data or {}
+        chunk = data.get("items") or data.get("organizations") or []
+        items.extend(chunk)
+        total_pages = int(data.get("totalPages") or 1)
+        if page >= total_pages or not chunk:
+            break
+        page += 1
+    return items
+
+
+def organization_matches(item, wanted):
+    """Does a search result or info object have the identity of ``wanted`` (a payload)?
+
+    Identity is the normalised organization name plus country, and the DUNS number when both
+    sides have one; the search is a substring match, so exactness is checked here.
+    """
+    if normalise_text(item.get("organizationName")).casefold() != normalise_text(
+        wanted.get("organizationName")
+    ).casefold():
+        return False
+    for key in ("countryCode", "duns"):
+        mine, theirs = wanted.get(key), item.get(key)
+        if mine and theirs and str(mine).strip().upper() != str(theirs).strip().upper():
+            return False
+    return True
+
+
+def organization_info(client, organization_id):
+    """Get Organization Info, or None when the organization does not exist."""
+    try:
+        data = client.call("organization_info", query={"organizationId": organization_id})
+    except ApiError as error:
+        if error.status in (400, 404) and _is_not_found(error):
+            return None
+        raise
+    return data or None

@@ -1,0 +1,271 @@
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The shared client against the real simulator over loopback."""
+
+import http.server
+import os
+import socket
+import stat
+import threading
+
+import pytest
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.client import USER_AGENT, WebNICClient
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.endpoints import ENDPOINTS
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import (
+    AmbiguousWriteError,
+    ApiError,
+    AuthError,
+    TransportError,
+)
+
+PASSWORD = "demo-secret"
+
+
+def make_client(sim, cache_dir, password=PASSWORD, **kwargs):
+    kwargs.setdefault("token_cache_dir", str(cache_dir))
+    kwargs.setdefault("sleep", lambda seconds: None)
+    if sim.url.startswith("https") and "ca_path" not in kwargs and kwargs.get("validate_certs", True):
+        kwargs["ca_path"] = sim.ca_path
+    return WebNICClient(sim.url, "api-demo", password, **kwargs)
+
+
+def test_every_contract_endpoint_is_in_the_table():
+    paths = {(e.method, e.path) for e in ENDPOINTS.values()}
+    for expected in [
+        ("POST", "/reseller/v2/api-user/token"),
+        ("GET", "/reseller/v2/balance"),
+        ("GET", "/ssl/v2/orders/info"),
+        ("POST", "/ssl/v2/orders/search"),
+        ("POST", "/ssl/v2/orders/new"),
+        ("POST", "/ssl/v2/orders/{orderId}/cancel"),
+        ("POST", "/ssl/v2/orders/{orderId}/renew"),
+        ("POST", "/ssl/v2/orders/{orderId}/reissue"),
+        ("POST", "/ssl/v2/orders/{orderId}/download/format/{format}"),
+        ("GET", "/ssl/v2/orders/statistics"),
+        ("GET", "/ssl/v2/orders/statistics/graph"),
+        ("GET", "/ssl/v2/orders/{orderId}/dcv-status"),
+        ("PUT", "/ssl/v2/orders/{orderId}/auth"),
+        ("GET", "/ssl/v2/orders/{orderId}/auth/info"),
+        ("GET", "/ssl/v2/domainValidations/approver-list"),
+        ("PUT", "/ssl/v2/orders/{orderId}/approver"),
+        ("POST", "/ssl/v2/orders/{orderId}/approver/send"),
+        ("GET", "/ssl/v2/products/pricing"),
+        ("GET", "/ssl/v2/products/list"),
+        ("GET", "/ssl/v2/products/list/price"),
+        ("GET", "/ssl/v2/products/info"),
+        ("GET", "/ssl/v2/products/rules"),
+        ("POST", "/ssl/v2/csr/generate"),
+        ("POST", "/ssl/v2/csr/decode"),
+        ("POST", "/ssl/v2/contact/create"),
+        ("GET", "/ssl/v2/contact/info"),
+        ("DELETE", "/ssl/v2/contact/{contactId}"),
+        ("POST", "/ssl/v2/organization/create"),
+        ("POST", "/ssl/v2/organization/search"),
+        ("GET", "/ssl/v2/organization/info"),
+        ("PUT", "/ssl/v2/organization/{organizationId}/contact"),
+        ("POST", "/ssl/v2/organization/{organizationId}/validation"),
+        ("GET", "/ssl/v2/organization/{organizationId}/validation"),
+        ("GET", "/dns/v2/zones"),
+        ("GET", "/dns/v2/zone/{zone}/records"),
+        ("POST", "/dns/v2/zone/{zone}/record"),
+        ("DELETE", "/dns/v2/zone/{zone}/record"),
+    ]:
+        assert expected in paths, expected
+
+
+def test_one_token_for_many_calls_and_across_clients(simulator, tmp_path):
+    first = make_client(simulator, tmp_path)
+    for _ in range(5):
+        first.call("balance")
+    second = make_client(simulator, tmp_path)
+    second.call("product_list")
+    assert first.token_mints == 1
+    assert second.token_mints == 0
+    assert simulator.stats()["token_mints"] == 1
+
+
+def test_token_cache_files_are_private(simulator, tmp_path):
+    cache = tmp_path / "cache"
+    make_client(simulator, cache).call("balance")
+    assert stat.S_IMODE(os.stat(cache).st_mode) == 0o700
+    files = [p for p in cache.iterdir() if p.suffix == ".json"]
+    assert len(files) == 1
+    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
+    assert PASSWORD not in files[0].read_text()
+
+
+def test_cached_token_is_not_given_to_a_caller_with_another_password(simulator, tmp_path):
+    make_client(simulator, tmp_path).call("balance")
+    with pytest.raises(AuthError) as info:
+        make_client(simulator, tmp_path, password="wrong").call("balance")
+    assert "api_password" in str(info.value)
+
+
+def test_expired_token_is_reminted_once(simulator, tmp_path):
+    client = make_client(simulator, tmp_path)
+    client.call("balance")
+    simulator.expire_tokens()
+    assert client.call("balance") is not None
+    assert client.token_mints == 2
+
+
+def test_read_call_retried_on_503(simulator, tmp_path):
+    client = make_client(simulator, tmp_path)
+    simulator.fault("GET /reseller/v2/balance", "status", status=503, count=2)
+    assert client.call("balance") is not None
+    assert client.calls["balance"] == 3
+
+
+def test_read_call_honours_retry_after(simulator, tmp_path):
+    slept = []
+    client = make_client(simulator, tmp_path, sleep=slept.append)
+    simulator.fault("GET /ssl/v2/products/list", "retry_after", retry_after=2, count=1)
+    client.call("product_list")
+    assert slept == [2.0]
+
+
+def test_read_call_gives_up_after_bounded_attempts(simulator, tmp_path):
+    client = make_client(simulator, tmp_path, max_attempts=3)
+    simulator.fault("GET /reseller/v2/balance", "status", status=502, count=10)
+    with pytest.raises(ApiError) as info:
+        client.call("balance")
+    assert info.value.status == 502
+    assert client.calls["balance"] == 3
+
+
+def test_malformed_json_on_a_read_is_retried(simulator, tmp_path):
+    client = make_client(simulator, tmp_path)
+    simulator.fault("GET /ssl/v2/products/list", "malformed", count=1)
+    client.call("product_list")
+    assert client.calls["product_list"] == 2
+
+
+def _contact(client):
+    person = {
+        "company": "Example Ltd",
+        "firstName": "Ada",
+        "lastName": "Lovelace",
+        "address1": "1 Main Street",
+        "city": "Kuala Lumpur",
+        "state": "WP",
+        "countryCode": "MY",
+        "zip": "50000",
+        "phoneNumber": "+60.312345678",
+        "email": "ada@example.com",
+    }
+    created = client.call("contact_create", body={"administrator": person, "technical": person})
+    return created[0]["contactId"]
+
+
+def test_money_call_with_lost_answer_is_not_resent(simulator, tmp_path):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    client = make_client(simulator, tmp_path)
+    contact = _contact(client)
+    key = ec.generate_private_key(ec.SECP256R1())
+    csr = (
+        x509.CertificateSigningRequestBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "lost.example.com")]))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("lost.example.com")]), critical=False)
+        .sign(key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.PEM)
+        .decode()
+    )
+    simulator.fault("POST /ssl/v2/orders/new", "drop_after_commit", count=1)
+    with pytest.raises(AmbiguousWriteError):
+        client.call(
+            "order_place",
+            body={"productKey": "ssl123", "term": 1, "csr": csr, "administratorContactId": contact, "authType": "dns"},
+        )
+    assert client.calls["order_place"] == 1
+    assert [o["commonName"] for o in simulator.orders()] == ["lost.example.com"]
+
+
+def test_money_call_not_retried_on_503(simulator, tmp_path):
+    client = make_client(simulator, tmp_path)
+    simulator.fault("POST /ssl/v2/orders/new", "status", status=503, count=1)
+    with pytest.raises(ApiError):
+        client.call("order_place", body={"productKey": "ssl123"})
+    assert client.calls["order_place"] == 1
+    assert simulator.orders() == []
+
+
+def test_slow_answer_to_a_money_call_is_ambiguous(simulator, tmp_path):
+    client = make_client(simulator, tmp_path, timeout=0.5)
+    client.call("balance")
+    simulator.fault("POST /ssl/v2/orders/new", "delay", delay=2.0, count=1)
+    with pytest.raises(AmbiguousWriteError):
+        client.call("order_place", body={"productKey": "ssl123"})
+    assert client.calls["order_place"] == 1
+
+
+def test_field_errors_are_rendered(simulator, tmp_path):
+    client = make_client(simulator, tmp_path)
+    with pytest.raises(ApiError) as info:
+        client.call("csr_decode", body={"csr": "not a csr"})
+    assert info.value.status == 400
+    assert info.value.sub_code == "SSL4000"
+    assert "csr" in str(info.value)
+
+
+def test_unknown_user_fails_with_a_hint(simulator, tmp_path):
+    client = WebNICClient(simulator.url, "nobody", "x", token_cache_dir=str(tmp_path), sleep=lambda s: None)
+    with pytest.raises(AuthError) as info:
+        client.call("balance")
+    assert "api_username" in str(info.value)
+
+
+def test_connection_refused_is_a_clear_transport_error(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    client = WebNICClient("http://127.0.0.1:%d" % port, "u", "p", token_cache_dir=str(tmp_path), sleep=lambda s: None)
+    with pytest.raises(TransportError) as info:
+        client.call("balance")
+    assert "Cannot connect" in str(info.value)
+    assert client.calls["token"] == 4
+
+
+def test_tls_verified_against_the_given_ca(simulator_tls, tmp_path, monkeypatch):
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/nonexistent")
+    assert make_client(simulator_tls, tmp_path).call("balance") is not None
+
+
+def test_tls_without_the_ca_fails_closed(simulator_tls, tmp_path):
+    client = WebNICClient(simulator_tls.url, "api-demo", PASSWORD, token_cache_dir=str(tmp_path), sleep=lambda s: None)
+    with pytest.raises(TransportError) as info:
+        client.call("balance")
+    assert "ca_path" in str(info.value)
+    assert client.calls["token"] == 1  # TLS failures are not retried
+
+
+def test_user_agent_names_the_collection(tmp_path):
+    seen = {}
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            seen["ua"] = self.headers.get("User-Agent")
+            body = b'{"code": "1000", "data": {"access_token": "t", "expires_in": 3600}}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        client = WebNICClient("http://127.0.0.1:%d" % server.server_port, "u", "p", token_cache_dir=str(tmp_path))
+        client.call("balance")
+    finally:
+        server.shutdown()
+    assert seen["ua"] == USER_AGENT
+    assert "webnic.ssl/" in USER_AGENT
