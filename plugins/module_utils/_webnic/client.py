@@ -125,6 +125,14 @@ class WebNICClient:
         self._cache = TokenCache(self.base_url, username, password, token_cache_dir) if use_token_cache else None
         if force_ipv4:
             _force_ipv4()
+        if not validate_certs:
+            # The module already warned once, in words a user can act on.
+            try:
+                import urllib3
+
+                urllib3.disable_warnings(urllib3.exceptions.InsecureRequestWarning)
+            except (ImportError, AttributeError):  # pragma: no cover
+                pass
         self.session = requests.Session()
         # Environment proxies and CA bundles (REQUESTS_CA_BUNDLE) must not override validate_certs/ca_path.
         self.session.trust_env = False
@@ -169,9 +177,11 @@ class WebNICClient:
 
     def _mint(self):
         endpoint = ENDPOINTS["token"]
-        response = self._send("token", endpoint, {}, None, {"username": self.username, "password": self._password})
-        self.token_mints += 1
         try:
+            response = self._send(
+                "token", endpoint, {}, None, {"username": self.username, "password": self._password}
+            )
+            self.token_mints += 1
             data = self._parse_envelope("token", endpoint, response)
         except ApiError as exc:
             raise AuthError(
@@ -281,7 +291,7 @@ class WebNICClient:
             error = ApiError(429, "429", None, "rate limited by WebNIC", endpoint=described)
             raise _Retry(error, _retry_after_seconds(response.headers.get("Retry-After")))
         if status in RETRYABLE_STATUS:
-            if retry_reads:
+            if retry_reads and not (kind == AUTH and status == 500):  # 500 at mint = unknown user
                 raise _Retry(self._error_from(name, endpoint, response))
             if kind in (MONEY, WRITE) and status in AMBIGUOUS_STATUS:
                 raise AmbiguousWriteError(

@@ -27,6 +27,9 @@ class WebNICError(Exception):
             return "%s %s" % (self.message.rstrip(), self.hint)
         return self.message
 
+    def __str__(self):
+        return self.render()
+
 
 class TransportError(WebNICError):
     """The request did not produce a usable answer (connection, TLS, timeout, malformed body)."""

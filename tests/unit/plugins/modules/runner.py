@@ -20,6 +20,13 @@ class ModuleResult(dict):
         return bool(self.get("failed"))
 
 
+def _summary_text(item):
+    if isinstance(item, dict):
+        event = item.get("event") or item
+        return event.get("msg") or str(item)
+    return item
+
+
 def run_module(module, args, check_mode=False, diff=False, env=None):
     """Run ``module.main()`` with ``args``; returns the result dict (``failed`` set on failure).
 
@@ -50,6 +57,10 @@ def run_module(module, args, check_mode=False, diff=False, env=None):
                 os.environ[key] = value
     text = stdout.getvalue()
     result = ModuleResult(json.loads(text))
+    # ansible-core 2.19 returns warnings and deprecations as structured summaries: keep their text.
+    for key in ("warnings", "deprecations"):
+        if key in result:
+            result[key] = [_summary_text(item) for item in result[key]]
     result["_stdout"] = text
     return result
 

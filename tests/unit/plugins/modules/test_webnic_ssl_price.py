@@ -77,7 +77,7 @@ def test_credentials_from_environment(simulator):
 
 def test_bad_endpoint_value_names_the_field():
     result = run_module(
-        webnic_ssl_price, {"api_endpoint": "staging", "api_username": "u", "api_password": "p", "product_key": "ssl123"}
+        webnic_ssl_price, {"api_endpoint": "staging", "api_username": "someone", "api_password": "long-secret-x", "product_key": "ssl123"}
     )
     assert result.failed
     assert result["msg"].startswith("api_endpoint:")
