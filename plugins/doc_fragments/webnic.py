@@ -77,11 +77,14 @@ attributes:
     INFO_MODULE = r"""
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: This module only reads; it behaves the same in check mode.
   diff_mode:
-    support: N/A
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: none
     details: This module does not change anything.
   idempotent:
+    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
     support: full
 """

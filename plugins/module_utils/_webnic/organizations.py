@@ -23,7 +23,7 @@ REJECTED = "REJECTED"
 NOT_SUBMITTED = "NOT_SUBMITTED"
 
 # WebNIC's organization fields; the module options are the snake_case of these.
-ORGANIZATION_FIELDS = (("organization_name", "organizationName"), ("duns", "duns")) + ADDRESS_FIELDS
+ORGANIZATION_FIELDS = (("organization_name", "organizationName"), ("duns", "duns"), *ADDRESS_FIELDS)
 
 _STATUS_KEYS = ("status", "validationStatus", "organizationStatus")
 _REASON_KEYS = ("reason", "rejectReason", "rejectedReason", "remark", "remarks", "message")
@@ -81,32 +81,40 @@ def check_organization_ready(client, organization_id):
     order module can fail with one message before spending money.
     """
     if organization_id in (None, ""):
-        return False, "MISSING", (
-            "OV and EV certificates need a validated organization: create one with "
-            "webnic.ssl.webnic_ssl_organization (state=validated, wait=true) and pass its organization_id"
+        return (
+            False,
+            "MISSING",
+            (
+                "OV and EV certificates need a validated organization: create one with "
+                "webnic.ssl.webnic_ssl_organization (state=validated, wait=true) and pass its organization_id"
+            ),
         )
     try:
         status, reason, _raw = validation_status(client, organization_id)
     except ApiError as error:
         if error.status in (400, 404) and _is_not_found(error):
-            return False, "NOT_FOUND", (
-                "organization %s does not exist in this WebNIC account (%s); create it with "
-                "webnic.ssl.webnic_ssl_organization" % (organization_id, error.api_message or error.message)
+            return (
+                False,
+                "NOT_FOUND",
+                (
+                    "Organization %s does not exist in this WebNIC account (%s); create it with "
+                    "webnic.ssl.webnic_ssl_organization" % (organization_id, error.api_message or error.message)
+                ),
             )
         raise
     if status == VALIDATED:
         return True, status, reason
     if status == PENDING:
-        hint = "validation of organization %s is still pending at the CA; wait for it with " % organization_id
+        hint = "Validation of organization %s is still pending at the CA; wait for it with " % organization_id
         hint += "webnic.ssl.webnic_ssl_organization (state=validated, wait=true) before ordering"
     elif status == REJECTED:
-        hint = "organization %s was rejected%s; correct its details, create or resubmit it, and wait for " % (
+        hint = "Organization %s was rejected%s; correct its details, create or resubmit it, and wait for " % (
             organization_id,
             " (%s)" % reason if reason else "",
         )
         hint += "VALIDATED before ordering"
     else:
-        hint = "organization %s has validation status %s; submit it with webnic.ssl.webnic_ssl_organization " % (
+        hint = "Organization %s has validation status %s; submit it with webnic.ssl.webnic_ssl_organization " % (
             organization_id,
             status,
         )
@@ -193,9 +201,10 @@ def organization_matches(item, wanted):
     Identity is the normalised organization name plus country, and the DUNS number when both
     sides have one; the search is a substring match, so exactness is checked here.
     """
-    if normalise_text(item.get("organizationName")).casefold() != normalise_text(
-        wanted.get("organizationName")
-    ).casefold():
+    if (
+        normalise_text(item.get("organizationName")).casefold()
+        != normalise_text(wanted.get("organizationName")).casefold()
+    ):
         return False
     for key in ("countryCode", "duns"):
         mine, theirs = wanted.get(key), item.get(key)
