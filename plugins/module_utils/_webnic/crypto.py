@@ -110,7 +110,7 @@ def normalize_name(name):
     text = name if isinstance(name, str) else str(name)
     text = text.strip()
     # The ideographic full stops IDNA treats as dots.
-    for dot in (u"\u3002", u"\uff0e", u"\uff61"):
+    for dot in ("\u3002", "\uff0e", "\uff61"):
         text = text.replace(dot, ".")
     if text.endswith(".") and text != ".":
         text = text[:-1]
@@ -159,7 +159,9 @@ def validate_name(name, allow_wildcard=True):
         labels = labels[1:]
     for label in labels:
         if not label:
-            raise InvalidNameError(name, "has an empty label (two dots in a row or a leading dot)", "Remove the extra dot")
+            raise InvalidNameError(
+                name, "has an empty label (two dots in a row or a leading dot)", "Remove the extra dot"
+            )
         if len(label) > 63:
             raise InvalidNameError(
                 name, "has a label of %d characters (at most 63 allowed)" % len(label), "Shorten the label %r" % label
@@ -177,6 +179,15 @@ def validate_name(name, allow_wildcard=True):
 def is_wildcard(name):
     """True for ``*.example.com``."""
     return name.startswith("*.")
+
+
+def companion_name(name):
+    """The name many CAs add for free: ``*.d`` and ``www.d`` come with ``d``, ``d`` with ``www.d``."""
+    if name.startswith("*."):
+        return name[2:]
+    if name.startswith("www."):
+        return name[4:]
+    return "www." + name
 
 
 def normalize_names(names, allow_wildcard=True):
@@ -231,9 +242,7 @@ def parse_key_type(key_type):
     text = (key_type or "").strip().upper().replace("_", "-")
     match = re.match(r"^(RSA)-?(\d+)$", text) or re.match(r"^(EC|ECC|ECDSA)-?P-?(\d+)$", text)
     if not match:
-        raise CryptoInputError(
-            "%r is not a key type" % key_type, "Use one of %s" % ", ".join(KEY_TYPES)
-        )
+        raise CryptoInputError("%r is not a key type" % key_type, "Use one of %s" % ", ".join(KEY_TYPES))
     family = "RSA" if match.group(1) == "RSA" else "EC"
     return family, int(match.group(2))
 
@@ -249,9 +258,7 @@ def generate_private_key(key_type):
     family, size = parse_key_type(key_type)
     if family == "RSA":
         if size not in (2048, 3072, 4096):
-            raise CryptoInputError(
-                "RSA keys of %d bits are not supported" % size, "Use RSA-2048, RSA-3072 or RSA-4096"
-            )
+            raise CryptoInputError("RSA keys of %d bits are not supported" % size, "Use RSA-2048, RSA-3072 or RSA-4096")
         return rsa.generate_private_key(public_exponent=65537, key_size=size)
     curve_name = _CURVES.get("P%d" % size)
     if curve_name not in ("secp256r1", "secp384r1"):
@@ -405,19 +412,23 @@ def validate_subject(subject):
         if value is None:
             continue
         if field not in _subject_oids():
-            exc = CryptoInputError("%r is not a subject field" % field, "Use one of %s" % ", ".join(f for f, _ in SUBJECT_FIELDS))
+            exc = CryptoInputError(
+                "%r is not a subject field" % field, "Use one of %s" % ", ".join(pair[0] for pair in SUBJECT_FIELDS)
+            )
             exc.field = field
             raise exc
         text = str(value)
         if field == "country" and not re.match(r"^[A-Z]{2}$", text):
-            exc = CryptoInputError("%r is not a two-letter ISO 3166 country code" % text, "Use a code such as MY, SG or US")
+            exc = CryptoInputError(
+                "%r is not a two-letter ISO 3166 country code" % text, "Use a code such as MY, SG or US"
+            )
             exc.field = field
             raise exc
         if field == "email_address" and not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", text):
             exc = CryptoInputError("%r is not an e-mail address" % text, "Use an address such as admin@example.com")
             exc.field = field
             raise exc
-        if not text.strip() or len(text) > 64 and field != "email_address":
+        if not text.strip() or (len(text) > 64 and field != "email_address"):
             exc = CryptoInputError("must be 1 to 64 characters", "Shorten or fill in the value")
             exc.field = field
             raise exc
@@ -440,10 +451,14 @@ def subject_to_dict(name):
     """An ``x509.Name`` as ``{field: value}`` with the field names of :data:`SUBJECT_FIELDS`;
     attributes outside that list use their dotted OID (or short name) as key. Repeated attributes
     keep the first value."""
-    names = dict((oid.dotted_string, field) for field, oid in _subject_oids().items())
+    names = {oid.dotted_string: field for field, oid in _subject_oids().items()}
     result = {}
     for attribute in name:
-        key = names.get(attribute.oid.dotted_string) or getattr(attribute.oid, "_name", None) or attribute.oid.dotted_string
+        key = (
+            names.get(attribute.oid.dotted_string)
+            or getattr(attribute.oid, "_name", None)
+            or attribute.oid.dotted_string
+        )
         value = attribute.value
         if isinstance(value, bytes):
             value = value.decode("utf-8", "replace")
@@ -473,7 +488,7 @@ def build_csr(private_key, common_name, dns_names, subject=None, digest="sha256"
     common name among them); ``subject`` holds optional fields of :data:`SUBJECT_FIELDS`.
     RSA PKCS#1 v1.5 signatures are deterministic, so the same key and input give the same bytes.
     """
-    fields = dict((k, v) for k, v in (subject or {}).items() if k != "common_name")
+    fields = {k: v for k, v in (subject or {}).items() if k != "common_name"}
     builder = x509.CertificateSigningRequestBuilder().subject_name(build_subject(common_name, **fields))
     if dns_names:
         builder = builder.add_extension(
@@ -493,10 +508,12 @@ def load_csr(data):
             return x509.load_pem_x509_csr(data)
         return x509.load_der_x509_csr(data)
     except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
-        raise CSRLoadError(
+        error = CSRLoadError(
             "the content is not a certificate signing request (%s)" % exc,
             "Give a PEM CSR (-----BEGIN CERTIFICATE REQUEST-----)",
         )
+        error.reason = str(exc)
+        raise error
 
 
 def _dns_names(extensions):
@@ -558,9 +575,9 @@ def csr_differences(csr, common_name, dns_names, subject=None, private_key=None)
     """
     facts = parse_csr(csr)
     reasons = []
-    wanted = dict((k, str(v)) for k, v in (subject or {}).items() if v)
+    wanted = {k: str(v) for k, v in (subject or {}).items() if v}
     wanted["common_name"] = common_name
-    have = dict((k, v) for k, v in facts["subject"].items())
+    have = dict(facts["subject"].items())
     if have.get("common_name"):
         have["common_name"] = have["common_name"].lower()
     if have != wanted:
@@ -575,7 +592,9 @@ def csr_differences(csr, common_name, dns_names, subject=None, private_key=None)
         if extra:
             detail.append("extra " + ", ".join(extra))
         reasons.append("CSR names differ (%s)" % "; ".join(detail))
-    if private_key is not None and not same_public_key(private_key, csr if hasattr(csr, "public_key") else load_csr(csr)):
+    if private_key is not None and not same_public_key(
+        private_key, csr if hasattr(csr, "public_key") else load_csr(csr)
+    ):
         reasons.append("CSR was made for another key")
     if not facts["signature_valid"]:
         reasons.append("CSR signature does not verify")
@@ -716,3 +735,117 @@ def certificate_signed_by(cert, issuer):
 def pem_to_text(data):
     """Bytes to str for results (PEM is ASCII)."""
     return data.decode("ascii") if isinstance(data, bytes) else data
+
+
+# --- added for download ------------------------------------------------------------------------
+
+
+def certificate_pem(cert):
+    """PEM bytes of one certificate."""
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def split_leaf_and_chain(certs):
+    """``(leaf, chain)`` of a bundle in any order: the leaf is the certificate no other one in the
+    bundle was issued by (the first such one); the chain follows issuers from the leaf upwards.
+    Self-signed roots are dropped from the chain (clients hold them already). Certificates that do
+    not link are left out; :func:`chain_problems` reports the gaps."""
+    certs = list(certs or [])
+    if not certs:
+        return None, []
+    issuers = {c.issuer.public_bytes() for c in certs if c.issuer != c.subject}
+    leaf = None
+    for cert in certs:
+        if cert.subject.public_bytes() not in issuers and not certificate_is_ca(cert):
+            leaf = cert
+            break
+    if leaf is None:
+        leaf = certs[0]
+    chain = []
+    current = leaf
+    used = {certificate_fingerprint(leaf)}
+    while current.issuer != current.subject:
+        parent = None
+        for cert in certs:
+            if certificate_fingerprint(cert) in used:
+                continue
+            if cert.subject == current.issuer and certificate_signed_by(current, cert):
+                parent = cert
+                break
+        if parent is None or parent.issuer == parent.subject:
+            break
+        chain.append(parent)
+        used.add(certificate_fingerprint(parent))
+        current = parent
+    return leaf, chain
+
+
+def chain_problems(leaf, chain):
+    """Why ``chain`` does not certify ``leaf``: a list of reasons (empty when every link verifies)."""
+    problems = []
+    current = leaf
+    for index, cert in enumerate(chain):
+        if current.issuer != cert.subject:
+            problems.append(
+                "chain certificate %d (%s) is not the issuer of %s (issued by %s)"
+                % (
+                    index + 1,
+                    name_to_string(cert.subject),
+                    name_to_string(current.subject),
+                    name_to_string(current.issuer),
+                )
+            )
+        elif not certificate_signed_by(current, cert):
+            problems.append(
+                "the signature of %s does not verify with %s"
+                % (name_to_string(current.subject), name_to_string(cert.subject))
+            )
+        elif not certificate_is_ca(cert):
+            problems.append(
+                "chain certificate %d (%s) is not a CA certificate" % (index + 1, name_to_string(cert.subject))
+            )
+        current = cert
+    if not chain and leaf.issuer != leaf.subject:
+        problems.append(
+            "no intermediate certificate issued %s (issuer %s)"
+            % (name_to_string(leaf.subject), name_to_string(leaf.issuer))
+        )
+    return problems
+
+
+def build_pkcs12(private_key, cert, chain, password=None, friendly_name=None):
+    """DER PKCS#12 bytes of key + certificate + chain, encrypted with ``password`` (or not)."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    if password:
+        encryption = serialization.BestAvailableEncryption(_to_bytes(password))
+    else:
+        encryption = serialization.NoEncryption()
+    name = _to_bytes(friendly_name) if friendly_name else None
+    return pkcs12.serialize_key_and_certificates(name, private_key, cert, list(chain or []) or None, encryption)
+
+
+def load_pkcs12(data, password=None):
+    """``(private_key, cert, chain)`` of PKCS#12 bytes; ``None`` when they cannot be read with ``password``."""
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    try:
+        key, cert, extra = pkcs12.load_key_and_certificates(_to_bytes(data), _to_bytes(password) if password else None)
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        return None
+    return key, cert, list(extra or [])
+
+
+def pkcs12_holds(data, password, private_key, cert, chain):
+    """True when the PKCS#12 bytes open with ``password`` and hold exactly this key, certificate and chain."""
+    loaded = load_pkcs12(data, password)
+    if loaded is None:
+        return False
+    key, have_cert, have_chain = loaded
+    if key is None or have_cert is None or not same_public_key(key, private_key):
+        return False
+    if certificate_fingerprint(have_cert) != certificate_fingerprint(cert):
+        return False
+    return sorted(certificate_fingerprint(c) for c in have_chain) == sorted(
+        certificate_fingerprint(c) for c in chain or []
+    )

@@ -49,7 +49,9 @@ def normalize_zone(zone):
     if text.endswith("."):
         text = text[:-1]
     if not text or "." not in text or " " in text:
-        raise RecordInputError("zone", "%r is not a DNS zone name" % (zone,), "Give the zone as hosted on WebNIC, such as example.com")
+        raise RecordInputError(
+            "zone", "%r is not a DNS zone name" % (zone,), "Give the zone as hosted on WebNIC, such as example.com"
+        )
     return text
 
 
@@ -72,7 +74,9 @@ def relative_name(name, zone):
         return text[: -len(zone) - 1]
     if absolute:
         raise RecordInputError(
-            "name", "%r is not inside the zone %s" % (name, zone), "Give a name in the zone, or the zone the name belongs to"
+            "name",
+            "%r is not inside the zone %s" % (name, zone),
+            "Give a name in the zone, or the zone the name belongs to",
         )
     return text
 
@@ -170,7 +174,9 @@ def unique_values(record_type, values):
 
 
 def same_values(record_type, first, second):
-    return set(canonical_value(record_type, v) for v in first or []) == set(canonical_value(record_type, v) for v in second or [])
+    return {canonical_value(record_type, v) for v in first or []} == {
+        canonical_value(record_type, v) for v in second or []
+    }
 
 
 def validate_values(record_type, values):
@@ -183,9 +189,15 @@ def validate_values(record_type, values):
             try:
                 address = ipaddress.ip_address(text.strip())
             except ValueError:
-                raise RecordInputError("values", "%r is not an IP address" % text, "Give an IPv4 address for A, IPv6 for AAAA")
+                raise RecordInputError(
+                    "values", "%r is not an IP address" % text, "Give an IPv4 address for A, IPv6 for AAAA"
+                )
             if (record_type == "A") != (address.version == 4):
-                raise RecordInputError("values", "%r is not an IPv%d address" % (text, 4 if record_type == "A" else 6), "Use type A for IPv4 and AAAA for IPv6")
+                raise RecordInputError(
+                    "values",
+                    "%r is not an IPv%d address" % (text, 4 if record_type == "A" else 6),
+                    "Use type A for IPv4 and AAAA for IPv6",
+                )
     if record_type == "CNAME" and len(unique_values(record_type, values)) > 1:
         raise RecordInputError("values", "a CNAME set holds exactly one value", "Give one target")
 
@@ -247,7 +259,7 @@ def plan_record_set(record_type, current_ttl, current_values, state, values, ttl
     """
     current = unique_values(record_type, current_values)
     exists = bool(current)
-    current_keys = set(canonical_value(record_type, v) for v in current)
+    current_keys = {canonical_value(record_type, v) for v in current}
     wanted = unique_values(record_type, values)
     reasons = []
 
@@ -255,15 +267,20 @@ def plan_record_set(record_type, current_ttl, current_values, state, values, ttl
         if not exists:
             return None, current_ttl, current, []
         if not wanted:
-            return "delete", current_ttl, [], ["record set removed (%d value%s)" % (len(current), "" if len(current) == 1 else "s")]
-        wanted_keys = set(canonical_value(record_type, v) for v in wanted)
+            return (
+                "delete",
+                current_ttl,
+                [],
+                ["record set removed (%d value%s)" % (len(current), "" if len(current) == 1 else "s")],
+            )
+        wanted_keys = {canonical_value(record_type, v) for v in wanted}
         remaining = [v for v in current if canonical_value(record_type, v) not in wanted_keys]
         removed = len(current) - len(remaining)
         if not removed:
             return None, current_ttl, current, []
         reasons.append("%d value%s removed" % (removed, "" if removed == 1 else "s"))
         if not remaining:
-            return "delete", current_ttl, [], reasons + ["record set removed (no value left)"]
+            return "delete", current_ttl, [], [*reasons, "record set removed (no value left)"]
         return "save", current_ttl, remaining, reasons
 
     if not wanted:
@@ -271,7 +288,12 @@ def plan_record_set(record_type, current_ttl, current_values, state, values, ttl
 
     if not exists:
         new_ttl = ttl if ttl is not None else DEFAULT_TTL
-        return "save", new_ttl, wanted, ["record set created with %d value%s" % (len(wanted), "" if len(wanted) == 1 else "s")]
+        return (
+            "save",
+            new_ttl,
+            wanted,
+            ["record set created with %d value%s" % (len(wanted), "" if len(wanted) == 1 else "s")],
+        )
 
     if on_existing == "keep":
         return None, current_ttl, current, []
@@ -284,7 +306,7 @@ def plan_record_set(record_type, current_ttl, current_values, state, values, ttl
             reasons.append("%d value%s added, %d kept" % (len(added), "" if len(added) == 1 else "s", len(current)))
     else:
         new_values = wanted
-        wanted_keys = set(canonical_value(record_type, v) for v in wanted)
+        wanted_keys = {canonical_value(record_type, v) for v in wanted}
         added = [v for v in wanted if canonical_value(record_type, v) not in current_keys]
         removed = [v for v in current if canonical_value(record_type, v) not in wanted_keys]
         if added:

@@ -158,12 +158,14 @@ def write_atomic(module, path, content, mode=None, owner=None, group=None, backu
     if module.check_mode:
         return True, None
 
-    path = os.path.abspath(path)
+    # A symlinked file (say a key under a "live" directory) is replaced at its target, not turned
+    # into a regular file.
+    path = os.path.realpath(path)
     directory = os.path.dirname(path)
     if not os.path.isdir(directory):
         module.fail_json(
-            msg="Cannot write %s: the directory %s does not exist. Create it first (ansible.builtin.file state=directory)."
-            % (path, directory),
+            msg="Cannot write %s: the directory %s does not exist. "
+            "Create it first (ansible.builtin.file state=directory)." % (path, directory),
             path=path,
         )
 

@@ -1,0 +1,234 @@
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""webnic_ssl_deployed_info: the "decide first" step on a managed host. No API, so no simulator:
+certificates are made here with a throwaway CA."""
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
+from cryptography.x509.oid import NameOID
+
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
+from ansible_collections.webnic.ssl.plugins.modules import webnic_ssl_deployed_info
+
+from .runner import run_module
+
+UTC = datetime.timezone.utc
+
+
+def _name(cn):
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def make_chain(names, days_total=365, days_left=300, key=None):
+    """(leaf key, fullchain PEM) for ``names``, valid ``days_total`` days with ``days_left`` left."""
+    now = datetime.datetime.now(UTC)
+    not_after = now + datetime.timedelta(days=days_left)
+    not_before = not_after - datetime.timedelta(days=days_total)
+    ca_key = crypto.generate_private_key("EC-P256")
+    ca = (
+        x509.CertificateBuilder()
+        .subject_name(_name("Test Intermediate"))
+        .issuer_name(_name("Test Root"))
+        .public_key(ca_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(days=1000))
+        .not_valid_after(now + datetime.timedelta(days=1000))
+        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key = key or crypto.generate_private_key("EC-P256")
+    leaf = (
+        x509.CertificateBuilder()
+        .subject_name(_name(names[0]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(not_before)
+        .not_valid_after(not_after)
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]), critical=False)
+        .sign(ca_key, hashes.SHA256())
+    )
+    return key, crypto.certificate_pem(leaf) + crypto.certificate_pem(ca)
+
+
+@pytest.fixture
+def deployed(tmp_path):
+    """A fresh certificate, its key and the role's metadata file on "the host"."""
+    key, fullchain = make_chain(["www.example.com", "example.com"])
+    cert_path = tmp_path / "fullchain.pem"
+    key_path = tmp_path / "key.pem"
+    meta_path = tmp_path / "webnic.json"
+    cert_path.write_bytes(fullchain)
+    key_path.write_bytes(crypto.serialize_private_key(key))
+    meta_path.write_text(
+        json.dumps(
+            {
+                "order_id": "10001",
+                "api_endpoint": "production",
+                "product_key": "ssl123",
+                "common_name": "www.example.com",
+                "subject_alt_names": ["example.com"],
+                "deployed_at": "2026-01-01T00:00:00Z",
+            }
+        )
+    )
+    return {"certificate_path": str(cert_path), "privatekey_path": str(key_path), "metadata_path": str(meta_path)}
+
+
+def info(check_mode=False, **args):
+    return run_module(webnic_ssl_deployed_info, args, check_mode=check_mode)
+
+
+def test_fresh_certificate_is_not_due(deployed):
+    result = info(
+        **deployed, common_name="www.example.com", subject_alt_names=["example.com"], api_endpoint="production"
+    )
+    assert not result.failed, result
+    assert result["exists"] is True
+    assert result["due"] is False, result["reasons"]
+    assert result["reasons"] == []
+    assert result["key_matches"] is True
+    assert result["endpoint_mismatch"] is False
+    assert result["order_id"] == "10001"
+    assert result["metadata"]["product_key"] == "ssl123"
+    assert set(result["names"]) == {"www.example.com", "example.com"}
+    assert 298 <= result["days_remaining"] <= 300
+    assert result["changed"] is False
+    assert "PRIVATE KEY" not in result["_stdout"]
+
+
+def test_no_certificate(tmp_path):
+    result = info(certificate_path=str(tmp_path / "missing.pem"))
+    assert result["exists"] is False
+    assert result["due"] is True
+    assert result["reasons"] == ["no certificate"]
+    assert "serial" not in result
+
+
+def test_inside_the_default_window_is_due(tmp_path):
+    _key, fullchain = make_chain(["www.example.com"], days_total=90, days_left=20)
+    path = tmp_path / "cert.pem"
+    path.write_bytes(fullchain)
+    result = info(certificate_path=str(path))
+    assert result["due"] is True
+    assert len(result["reasons"]) == 1 and "remaining_percentage=33.3" in result["reasons"][0]
+
+
+def test_remaining_days(tmp_path):
+    _key, fullchain = make_chain(["www.example.com"], days_total=365, days_left=25)
+    path = tmp_path / "cert.pem"
+    path.write_bytes(fullchain)
+    due = info(certificate_path=str(path), remaining_days=30, remaining_percentage=0)
+    assert due["due"] is True and "remaining_days=30" in due["reasons"][0]
+    not_due = info(certificate_path=str(path), remaining_days=10, remaining_percentage=0)
+    assert not_due["due"] is False
+
+
+def test_expired_certificate_is_due(tmp_path):
+    _key, fullchain = make_chain(["www.example.com"], days_total=90, days_left=-2)
+    path = tmp_path / "cert.pem"
+    path.write_bytes(fullchain)
+    result = info(certificate_path=str(path))
+    assert result["due"] is True
+    assert any("expired" in reason for reason in result["reasons"])
+    assert result["days_remaining"] < 0
+
+
+def test_key_does_not_match(deployed, tmp_path):
+    other = tmp_path / "other.pem"
+    other.write_bytes(crypto.serialize_private_key(crypto.generate_private_key("EC-P256")))
+    result = info(**dict(deployed, privatekey_path=str(other)))
+    assert result["due"] is True
+    assert result["key_matches"] is False
+    assert result["reasons"] == ["key does not match"]
+
+
+def test_key_missing(deployed, tmp_path):
+    result = info(**dict(deployed, privatekey_path=str(tmp_path / "nope.pem")))
+    assert result["reasons"] == ["key missing"]
+    assert result["key_matches"] is None
+
+
+def test_metadata_missing_or_broken(deployed, tmp_path):
+    missing = info(**dict(deployed, metadata_path=str(tmp_path / "nope.json")))
+    assert missing["reasons"] == ["metadata missing"]
+    assert missing["metadata"] is None
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    result = info(**dict(deployed, metadata_path=str(broken)))
+    assert result["due"] is True
+    assert result["reasons"][0].startswith("metadata missing")
+
+
+def test_names_differ_from_the_wanted_names(deployed):
+    result = info(**deployed, common_name="www.example.com", subject_alt_names=["shop.example.com"])
+    assert result["due"] is True
+    assert len(result["reasons"]) == 1
+    assert "missing shop.example.com" in result["reasons"][0]
+    assert "not wanted example.com" in result["reasons"][0]
+
+
+def test_names_default_to_the_metadata(deployed, tmp_path):
+    meta = json.loads(Path(deployed["metadata_path"]).read_text())
+    meta["subject_alt_names"] = ["example.com", "api.example.com"]
+    path = tmp_path / "meta2.json"
+    path.write_text(json.dumps(meta))
+    result = info(**dict(deployed, metadata_path=str(path)))
+    assert result["due"] is True
+    assert "missing api.example.com" in result["reasons"][0]
+
+
+@pytest.mark.parametrize(
+    ("expected", "mismatch"),
+    [("production", False), ("https://api.webnic.cc/", False), ("ote", True), ("http://127.0.0.1:9999", True)],
+)
+def test_endpoint_mismatch(deployed, expected, mismatch):
+    result = info(**deployed, api_endpoint=expected)
+    assert result["endpoint_mismatch"] is mismatch
+    assert result["due"] is False
+
+
+@pytest.mark.parametrize(
+    ("args", "field"),
+    [
+        ({"remaining_percentage": 150}, "remaining_percentage"),
+        ({"remaining_percentage": -1}, "remaining_percentage"),
+        ({"remaining_days": -5}, "remaining_days"),
+    ],
+)
+def test_out_of_range_windows_are_refused_naming_the_field(deployed, args, field):
+    result = info(**deployed, **args)
+    assert result.failed
+    assert result["msg"].startswith(field + ":")
+
+
+def test_group_connection_defaults_are_accepted_and_no_api_is_called(deployed):
+    result = info(
+        **deployed,
+        api_username="someone",
+        api_password="secret-value",
+        api_endpoint="production",
+        timeout=5,
+        validate_certs=True,
+        force_ipv4=False,
+    )
+    assert not result.failed, result
+    assert "secret-value" not in result["_stdout"]
+    assert "api_calls" not in result
+
+
+def test_check_mode_reports_the_same(deployed):
+    assert info(check_mode=True, **deployed)["due"] is False
+
+
+def test_unreadable_certificate(tmp_path):
+    path = tmp_path / "cert.pem"
+    path.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    result = info(certificate_path=str(path))
+    assert result["exists"] is True
+    assert result["due"] is True
+    assert result["reasons"][0].startswith("certificate unreadable")
