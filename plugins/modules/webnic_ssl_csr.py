@@ -1,0 +1,903 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: webnic_ssl_csr
+short_description: Make or reuse a private key and a certificate signing request for a WebNIC order
+version_added: 1.0.0
+description:
+  - Makes a private key on the host the module runs on (or reuses the one already there) and a
+    certificate signing request (CSR) for O(common_name) and O(subject_alt_names), ready for
+    M(webnic.ssl.webnic_ssl_order).
+  - Names are normalised the way CAs read them; lower case, internationalised names in their ASCII
+    (punycode) form, no trailing dot, duplicates removed, the common name always among the subject
+    alternative names. Invalid names and wildcards in the wrong place are refused before anything
+    is written.
+  - Idempotent. An existing key is kept according to O(regenerate); an existing CSR is rewritten only
+    when its subject, its names or its key no longer match (or with O(force)). A rerun with the same
+    input changes nothing, not even the files' modification times.
+  - Local generation needs no API access. The connection options are used only by O(decode),
+    O(provider=api) and O(product_key).
+author:
+  - webnic.ssl contributors (@webnic-community)
+extends_documentation_fragment:
+  - webnic.ssl.webnic
+  - webnic.ssl.webnic.attributes
+attributes:
+  check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
+    support: full
+    details:
+      - Writes nothing. When a new key would be made the result's RV(csr) is V(null), since the CSR
+        depends on a key that does not exist yet.
+      - O(decode) and O(product_key) still call the API (read-only calls); O(provider=api) does not.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    support: full
+    details: Shows the CSR's subject, names, key type and public key fingerprint before and after.
+  idempotent:
+    description:
+      - When run twice in a row outside check mode, with the same arguments, the second invocation
+        indicates no change.
+    support: partial
+    details:
+      - O(regenerate=always) makes a new key on every run.
+      - O(force=true) rewrites the CSR on every run; for an EC key the new CSR differs each time
+        (ECDSA signatures are randomised), for an RSA key it is the same bytes and nothing changes.
+options:
+  common_name:
+    description:
+      - The certificate's common name, for example V(www.example.com) or V(*.example.com).
+      - Always included in the subject alternative names.
+    type: str
+    required: true
+  subject_alt_names:
+    description:
+      - Further DNS names of the certificate. Order does not matter; duplicates and the common name
+        itself are removed.
+      - Internationalised names are converted to punycode (IDNA 2003, as the Python standard
+        library does), for example C(bücher.example) becomes C(xn--bcher-kva.example).
+      - A wildcard is allowed only as the whole left-most label (V(*.example.com)), never directly
+        under a top-level domain.
+    type: list
+    elements: str
+    default: []
+    aliases: [sans]
+  organization:
+    description: Organisation name (C(O)) of the subject. Needed for OV and EV certificates only.
+    type: str
+  organizational_unit:
+    description: Organisational unit (C(OU)) of the subject. Most CAs no longer accept it in certificates.
+    type: str
+  locality:
+    description: Locality or city (C(L)) of the subject.
+    type: str
+  state_or_province:
+    description: State or province (C(ST)) of the subject.
+    type: str
+  country:
+    description: Two-letter ISO 3166 country code (C(C)) of the subject, for example V(MY).
+    type: str
+  email_address:
+    description: E-mail address (C(emailAddress)) of the subject.
+    type: str
+  key_type:
+    description:
+      - Type and size of the private key.
+      - When not set, a new key is V(RSA-2048) and an existing key of any type is kept.
+      - When set and an existing key is of another type, O(regenerate) decides what happens.
+    type: str
+    choices: [RSA-2048, RSA-3072, RSA-4096, EC-P256, EC-P384]
+  privatekey_path:
+    description:
+      - Where the private key lives on the managed host. Made when missing; written atomically with
+        O(privatekey_mode), O(owner) and O(group).
+      - One of O(privatekey_path) and O(privatekey_content) is required.
+    type: path
+  privatekey_content:
+    description:
+      - An existing private key (PEM) to make the CSR with, instead of a file. Nothing is written
+        for the key; O(regenerate) does not apply.
+      - Never logged or returned.
+    type: str
+  privatekey_passphrase:
+    description:
+      - Passphrase of the private key. A new key is written encrypted with it.
+      - Never logged or returned.
+    type: str
+  privatekey_mode:
+    description:
+      - Octal mode of the private key file.
+    type: str
+    default: '0600'
+  regenerate:
+    description:
+      - When to replace an existing private key (same meaning as in M(community.crypto.openssl_privatekey)).
+        Replacing a key breaks every certificate in use that was made for it, hence the cautious default.
+      - V(never) keeps any readable key, even of another type than O(key_type); fails if it cannot be read.
+      - V(fail) keeps a readable key of the right type; fails if the key cannot be read or is of
+        another type than O(key_type).
+      - V(partial_idempotence) replaces a key of another type than O(key_type); fails if it cannot be read.
+      - V(full_idempotence) also replaces a key that cannot be read (wrong passphrase, corrupt file).
+      - V(always) makes a new key on every run; the module is then never idempotent.
+    type: str
+    choices: [never, fail, partial_idempotence, full_idempotence, always]
+    default: fail
+  csr_path:
+    description:
+      - Where to write the CSR. Optional; the CSR is always returned in RV(csr), so it can be
+        passed on without a file.
+      - A file there that is not a CSR, or a CSR made for another key than the one at
+        O(privatekey_path), is refused unless O(force=true).
+    type: path
+  csr_mode:
+    description: Octal mode of the CSR file.
+    type: str
+    default: '0644'
+  owner:
+    description:
+      - Owner (name or uid) of the files written.
+      - Default keeps an existing file's owner, else the user running the module.
+    type: str
+  group:
+    description: Group (name or gid) of the files written. Default keeps an existing file's group.
+    type: str
+  force:
+    description: Rewrite the CSR even when the existing one matches. Does not replace the key; see O(regenerate).
+    type: bool
+    default: false
+  backup:
+    description: Keep a time-stamped copy of a key or CSR file before replacing it.
+    type: bool
+    default: false
+  digest:
+    description: Hash of the CSR signature.
+    type: str
+    choices: [sha256, sha384, sha512]
+    default: sha256
+  provider:
+    description:
+      - Who makes a new key pair and CSR.
+      - V(local) (default) makes them on the managed host; the private key never leaves it.
+      - V(api) asks WebNIC's Generate CSR endpoint instead. B(The private key is then created by a
+        third party and travels over the network), so it exists outside your host; use it only when
+        policy allows that. The key it returns is written to O(privatekey_path) like a local one
+        (encrypted with O(privatekey_passphrase) if given) and never appears in the output.
+      - With V(api), the API is called only when a new key is needed; when a usable key exists,
+        a CSR is made locally with it and the key is never sent anywhere.
+    type: str
+    choices: [local, api]
+    default: local
+  decode:
+    description:
+      - Also send the CSR to WebNIC's Decode CSR endpoint and return what WebNIC parsed next to
+        the local parse (RV(decoded)); every difference between the two is reported as a warning
+        and listed in RV(decoded.mismatches).
+    type: bool
+    default: false
+  product_key:
+    description:
+      - WebNIC product the CSR is for, for example V(ssl123). When set, the product's rules are
+        fetched from the API and the request is checked against them before anything is written;
+        key type, wildcard common name, subject alternative names, wildcard SANs and the maximum
+        SAN count.
+    type: str
+notes:
+  - The key is generated with the Python C(cryptography) library on the managed host.
+  - The private key and its passphrase never appear in the module's output, its diff or its logs.
+  - RSA signatures are deterministic, so for an RSA key the same input gives the same CSR bytes.
+requirements:
+  - cryptography >= 3.3
+  - requests (only for O(decode), O(provider=api) and O(product_key))
+seealso:
+  - module: webnic.ssl.webnic_ssl_order
+  - module: community.crypto.openssl_csr
+  - module: community.crypto.openssl_privatekey
+"""
+
+EXAMPLES = r"""
+- name: Key and CSR for www.example.com, made on the web server
+  webnic.ssl.webnic_ssl_csr:
+    common_name: www.example.com
+    subject_alt_names:
+      - example.com
+    privatekey_path: /etc/ssl/private/www.example.com.key
+    csr_path: /etc/ssl/csr/www.example.com.csr
+  register: csr
+
+- name: EC key, with owner and group for the web server, checked against the product's rules
+  webnic.ssl.webnic_ssl_csr:
+    common_name: shop.example.com
+    key_type: EC-P256
+    privatekey_path: /etc/nginx/tls/shop.key
+    owner: root
+    group: www-data
+    privatekey_mode: '0640'
+    csr_path: /etc/nginx/tls/shop.csr
+    product_key: ssl123
+  environment:
+    WEBNIC_API_USERNAME: "{{ webnic_user }}"
+    WEBNIC_API_PASSWORD: "{{ webnic_password }}"
+
+- name: Wildcard with an internationalised name, key encrypted, compared with WebNIC's parse
+  webnic.ssl.webnic_ssl_csr:
+    common_name: "*.example.com"
+    subject_alt_names:
+      - example.com
+      - bücher.example.com   # becomes xn--bcher-kva.example.com
+    privatekey_path: /etc/ssl/private/wildcard.key
+    privatekey_passphrase: "{{ vault_key_passphrase }}"
+    csr_path: /etc/ssl/csr/wildcard.csr
+    decode: true
+  module_defaults:
+    group/webnic.ssl.webnic:
+      api_username: "{{ webnic_user }}"
+      api_password: "{{ webnic_password }}"
+
+- name: Replace a key of the wrong type, keeping a copy of the old files
+  webnic.ssl.webnic_ssl_csr:
+    common_name: www.example.com
+    key_type: RSA-4096
+    regenerate: partial_idempotence
+    backup: true
+    privatekey_path: /etc/ssl/private/www.example.com.key
+    csr_path: /etc/ssl/csr/www.example.com.csr
+
+- name: Pass the CSR straight to the order, no CSR file
+  webnic.ssl.webnic_ssl_csr:
+    common_name: api.example.com
+    privatekey_path: /etc/ssl/private/api.example.com.key
+  register: api_csr
+
+- name: Order with it
+  webnic.ssl.webnic_ssl_order:
+    product_key: ssl123
+    common_name: api.example.com
+    csr: "{{ api_csr.csr }}"
+    administrator_contact_id: "{{ contact_id }}"
+
+- name: Let WebNIC generate the key pair (the key then exists outside this host)
+  webnic.ssl.webnic_ssl_csr:
+    common_name: legacy.example.com
+    provider: api
+    privatekey_path: /etc/ssl/private/legacy.key
+    csr_path: /etc/ssl/csr/legacy.csr
+"""
+
+RETURN = r"""
+changed_reasons:
+  description: Why something changed (or would change in check mode). Empty when nothing changed.
+  returned: always
+  type: list
+  elements: str
+  sample: ["private key /etc/ssl/private/www.key does not exist", "CSR /etc/ssl/csr/www.csr does not exist"]
+csr:
+  description:
+    - The CSR in PEM form, the one at O(csr_path) when that was kept.
+    - V(null) in check mode when a new key would be made.
+  returned: always
+  type: str
+  sample: "-----BEGIN CERTIFICATE REQUEST-----\nMIIC...\n-----END CERTIFICATE REQUEST-----\n"
+csr_path:
+  description: O(csr_path) as given.
+  returned: always
+  type: str
+  sample: /etc/ssl/csr/www.example.com.csr
+privatekey_path:
+  description: O(privatekey_path) as given.
+  returned: always
+  type: str
+  sample: /etc/ssl/private/www.example.com.key
+common_name:
+  description: The normalised common name.
+  returned: always
+  type: str
+  sample: www.example.com
+subject_alt_names:
+  description: The normalised DNS names of the CSR, the common name first.
+  returned: always
+  type: list
+  elements: str
+  sample: [www.example.com, example.com, xn--bcher-kva.example.com]
+subject:
+  description: Subject fields of the CSR, keyed by the option names.
+  returned: always
+  type: dict
+  sample: {common_name: www.example.com, organization: Example Sdn Bhd, country: MY}
+key_type:
+  description:
+    - Type of the key the CSR is for, in the spelling of WebNIC's product rules.
+    - V(null) in check mode when a new key would be made.
+  returned: always
+  type: str
+  sample: RSA-2048
+public_key_fingerprint:
+  description:
+    - SHA-256 of the key's DER SubjectPublicKeyInfo, colon-separated hex.
+    - V(null) when no key exists yet (check mode).
+  returned: always
+  type: str
+  sample: "3a:9f:...:11"
+provider:
+  description: Who made the key this run; V(local), V(api), or V(existing) when an existing key was used.
+  returned: always
+  type: str
+  sample: existing
+privatekey_backup_file:
+  description: Copy of the previous key file, when O(backup=true) and the key was replaced.
+  returned: when a backup was made
+  type: str
+  sample: /etc/ssl/private/www.key.1234.2026-12-01@00:00:00~
+backup_file:
+  description: Copy of the previous CSR file, when O(backup=true) and the CSR was replaced.
+  returned: when a backup was made
+  type: str
+  sample: /etc/ssl/csr/www.csr.1234.2026-12-01@00:00:00~
+decoded:
+  description: Results of O(decode=true).
+  returned: when O(decode=true) and a CSR exists
+  type: dict
+  contains:
+    api:
+      description:
+        - WebNIC's Decode CSR answer as returned (C(commonName), C(sans), C(keyType), C(keySize),
+          C(signatureAlgorithm), subject fields).
+      type: dict
+      sample: {commonName: www.example.com, sans: [www.example.com], keyType: RSA, keySize: 2048,
+               signatureAlgorithm: sha256WithRSAEncryption}
+    local:
+      description: The same facts parsed on the managed host with C(cryptography).
+      type: dict
+      sample: {common_name: www.example.com, subject_alt_names: [www.example.com], key_type: RSA-2048, key_size: 2048,
+               signature_algorithm: sha256WithRSAEncryption}
+    mismatches:
+      description: Every fact on which WebNIC and the local parse disagree; empty when they agree.
+      type: list
+      elements: str
+      sample: []
+product_rules:
+  description: The product's rules as the API returned them (Get SSL Rules), when O(product_key) was given.
+  returned: when O(product_key) is set
+  type: dict
+  sample: {productKey: ssl123, wildcard: false, allowSan: true, maxSan: 5, keyTypes: [RSA-2048, EC-P256]}
+api_calls:
+  description: HTTP requests sent to WebNIC in this run (token requests included); 0 for purely local runs.
+  returned: always
+  type: int
+  sample: 0
+"""
+
+import os
+import re
+
+from ansible.module_utils.basic import missing_required_lib
+
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, files
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
+
+SUBJECT_OPTIONS = ("organization", "organizational_unit", "locality", "state_or_province", "country", "email_address")
+
+# Subject fields of Generate CSR (request) and Decode CSR (answer) -> our options. [assumed] names,
+# spelled like WebNIC's contact fields (city, state, countryCode); one place to correct them.
+API_SUBJECT_FIELDS = (
+    ("organization", "organization"),
+    ("organizationUnit", "organizational_unit"),
+    ("city", "locality"),
+    ("state", "state_or_province"),
+    ("countryCode", "country"),
+    ("email", "email_address"),
+)
+
+
+class InputError(Exception):
+    """Bad input found while deciding; ``field`` names the option, nothing has been written yet."""
+
+    def __init__(self, field, problem, fix=None):
+        super(InputError, self).__init__(problem)
+        self.field = field
+        self.problem = problem
+        self.fix = fix
+
+
+# ------------------------------------------------------------------------------------ decisions
+
+
+def read_request(params):
+    """Validate and normalise the module's input; returns ``(common_name, names, subject)``."""
+    try:
+        common_name, names = crypto.certificate_names(params["common_name"], params["subject_alt_names"])
+    except crypto.InvalidNameError as exc:
+        field = "common_name" if exc.index is None else "subject_alt_names[%d]" % exc.index
+        raise InputError(field, exc.problem, exc.fix)
+    subject = {field: params[field] for field in SUBJECT_OPTIONS if params.get(field)}
+    try:
+        crypto.validate_subject(subject)
+    except crypto.CryptoInputError as exc:
+        raise InputError(exc.field, exc.problem, exc.fix)
+    return common_name, names, subject
+
+
+def decide_key(existing, passphrase, key_type, regenerate, field):
+    """Keep or make the private key? Returns ``(key or None, reasons)``; ``None`` means make one.
+
+    ``existing`` is the current key's bytes (``None``: no key). Raises InputError when the
+    ``regenerate`` policy forbids replacing a key that does not fit.
+    """
+    if existing is None:
+        return None, ["private key does not exist"]
+    if regenerate == "always":
+        return None, ["regenerate=always"]
+    try:
+        key = crypto.load_private_key(existing, passphrase)
+    except crypto.KeyLoadError as exc:
+        if regenerate == "full_idempotence":
+            return None, [
+                "existing private key cannot be read (%s); replaced as regenerate=full_idempotence allows" % exc.problem
+            ]
+        bad_field = (
+            "privatekey_passphrase"
+            if exc.reason in ("passphrase_required", "passphrase_wrong", "not_encrypted")
+            else field
+        )
+        raise InputError(
+            bad_field,
+            exc.problem,
+            "%s. Only regenerate=full_idempotence replaces a key that cannot be read, "
+            "and every certificate made for it stops working" % exc.fix,
+        )
+    have = crypto.key_type_of(key)
+    if key_type is None or have == key_type or regenerate == "never":
+        return key, []
+    if field == "privatekey_content":
+        raise InputError(
+            "key_type",
+            "privatekey_content is a %s key but key_type is %s" % (have, key_type),
+            "Set key_type: %s or leave key_type unset" % have,
+        )
+    if regenerate == "fail":
+        raise InputError(
+            field,
+            "the existing key is %s but key_type is %s" % (have, key_type),
+            "Set key_type: %s to keep the key, or regenerate: partial_idempotence to replace it "
+            "(certificates made for the old key stop working)" % have,
+        )
+    return None, ["existing private key is %s, key_type asks for %s" % (have, key_type)]
+
+
+def check_product_rules(rules, product_key, key_type, common_name, names):
+    """Refuse a request the product cannot take. Raises InputError naming the option to change."""
+    rules = rules or {}
+    allowed = rules.get("keyTypes")
+    if allowed and key_type:
+        allowed_set = {crypto.canonical_key_type(k) for k in allowed}
+        if key_type not in allowed_set:
+            family, size = crypto.parse_key_type(key_type)
+            same_family = sorted(
+                crypto.parse_key_type(k)[1] for k in allowed_set if crypto.parse_key_type(k)[0] == family
+            )
+            if same_family and size < same_family[0]:
+                problem = "%s is too small for product %s: its rules need at least %s-%s%d" % (
+                    key_type,
+                    product_key,
+                    family,
+                    "P" if family == "EC" else "",
+                    same_family[0],
+                )
+            else:
+                problem = "%s is not allowed for product %s (allowed: %s)" % (
+                    key_type,
+                    product_key,
+                    ", ".join(sorted(allowed_set)),
+                )
+            raise InputError("key_type", problem, "Use key_type: %s" % sorted(allowed_set)[0])
+    free = {common_name}
+    if rules.get("freeCompanionSan"):
+        free.add(crypto.companion_name(common_name))
+    extra = [name for name in names if name not in free]
+    if crypto.is_wildcard(common_name) and rules.get("wildcard") is False:
+        raise InputError(
+            "common_name",
+            "%s is a wildcard but product %s does not issue wildcard certificates" % (common_name, product_key),
+            "Use a wildcard product or a non-wildcard common name",
+        )
+    if not crypto.is_wildcard(common_name) and rules.get("wildcard") is True:
+        raise InputError(
+            "common_name",
+            "product %s is a wildcard product: the common name must be *.<domain>, got %s" % (product_key, common_name),
+            "Use common_name: *.%s or a non-wildcard product" % common_name,
+        )
+    if extra and rules.get("allowSan") is False:
+        raise InputError(
+            "subject_alt_names",
+            "product %s takes no names besides the common name (got %s)" % (product_key, ", ".join(extra)),
+            "Remove them or choose a multi-domain product",
+        )
+    wildcards = [name for name in extra if crypto.is_wildcard(name)]
+    allow_wsan = rules.get("allowWSan", rules.get("allowWsan"))
+    if wildcards and allow_wsan is False:
+        raise InputError(
+            "subject_alt_names",
+            "product %s takes no wildcard SANs (got %s)" % (product_key, ", ".join(wildcards)),
+            "Remove them or choose a product that allows wildcard SANs",
+        )
+    max_san = rules.get("maxSan")
+    if max_san is not None and extra and len(extra) > int(max_san):
+        raise InputError(
+            "subject_alt_names",
+            "product %s takes at most %s names besides the common name, got %d" % (product_key, max_san, len(extra)),
+            "Split the names over several certificates or choose a product with more SANs",
+        )
+
+
+_HASH = re.compile(r"sha-?(1|224|256|384|512)", re.I)
+
+
+def _signature_family(text):
+    text = (text or "").lower()
+    hash_match = _HASH.search(text)
+    family = "ecdsa" if ("ecdsa" in text or text == "ec") else "rsa" if "rsa" in text else text
+    return (hash_match.group(1) if hash_match else None, family)
+
+
+def compare_decoded(api, local):
+    """What WebNIC's Decode CSR and the local parse disagree on; a list of readable mismatches."""
+    api = api or {}
+    mismatches = []
+    api_cn = (api.get("commonName") or "").lower().rstrip(".")
+    if api_cn != (local["common_name"] or ""):
+        mismatches.append("common name: WebNIC %r, local %r" % (api.get("commonName"), local["common_name"]))
+    if api.get("sans") is not None:
+        api_names = {str(n).lower().rstrip(".") for n in api.get("sans") or []} - {local["common_name"]}
+        local_names = set(local["subject_alt_names"]) - {local["common_name"]}
+        if api_names != local_names:
+            mismatches.append(
+                "names: WebNIC %s, local %s"
+                % (", ".join(sorted(api_names)) or "-", ", ".join(sorted(local_names)) or "-")
+            )
+    for api_field, option in API_SUBJECT_FIELDS:
+        if api_field in api and (api.get(api_field) or None) != (local["subject"].get(option) or None):
+            mismatches.append("%s: WebNIC %r, local %r" % (option, api.get(api_field), local["subject"].get(option)))
+    if api.get("keyType") is not None:
+        api_family = str(api["keyType"]).upper().split("-", 1)[0]
+        api_family = "EC" if api_family in ("EC", "ECC", "ECDSA") else api_family
+        if api_family != local["key_algorithm"]:
+            mismatches.append("key type: WebNIC %s, local %s" % (api["keyType"], local["key_type"]))
+    if api.get("keySize") is not None:
+        try:
+            api_size = int(api["keySize"])
+        except (TypeError, ValueError):
+            api_size = None
+        if api_size != local["key_size"]:
+            mismatches.append("key size: WebNIC %s, local %s" % (api["keySize"], local["key_size"]))
+    api_signature = api.get("signatureAlgorithm")
+    if api_signature is not None and _signature_family(api_signature) != _signature_family(
+        local["signature_algorithm"]
+    ):
+        mismatches.append(
+            "signature algorithm: WebNIC %s, local %s" % (api["signatureAlgorithm"], local["signature_algorithm"])
+        )
+    return mismatches
+
+
+def csr_view(facts):
+    """What diff mode shows of a CSR."""
+    if not facts:
+        return {}
+    return {
+        "subject": facts["subject"],
+        "subject_alt_names": sorted(facts["subject_alt_names"]),
+        "key_type": facts["key_type"],
+        "public_key_fingerprint": facts["public_key_fingerprint"],
+    }
+
+
+# ------------------------------------------------------------------------------------- actions
+
+
+def generate_with_api(module, key_type, common_name, names, subject):
+    """Ask WebNIC's Generate CSR for a key pair; returns ``(key, csr_pem)``. The key stays in memory."""
+    body = {"commonName": common_name, "sans": [n for n in names if n != common_name], "keyType": key_type}
+    for api_field, option in API_SUBJECT_FIELDS:
+        if subject.get(option):
+            body[api_field] = subject[option]
+    data = module.client.call("csr_generate", body=body) or {}
+    key_pem = data.get("privateKey") or data.get("private_key")
+    csr_pem = data.get("csr")
+    if not key_pem or not csr_pem:
+        module.fail_json(
+            msg="WebNIC's Generate CSR answered without a private key and CSR (fields: %s)" % ", ".join(sorted(data))
+        )
+    try:
+        key = crypto.load_private_key(key_pem)
+    except crypto.KeyLoadError as exc:
+        module.fail_json(msg="WebNIC's Generate CSR returned a private key this host cannot read: %s" % exc.problem)
+    if key_type and crypto.key_type_of(key) != key_type:
+        module.fail_json(
+            msg="WebNIC's Generate CSR returned a %s key, but %s was asked for" % (crypto.key_type_of(key), key_type)
+        )
+    return key, csr_pem.encode("ascii") if not isinstance(csr_pem, bytes) else csr_pem
+
+
+def run(module):
+    params = module.params
+    if not crypto.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=crypto.CRYPTOGRAPHY_IMPORT_ERROR)
+    key_path = params["privatekey_path"]
+    csr_path = params["csr_path"]
+    key_field = "privatekey_path" if key_path else "privatekey_content"
+    result = {
+        "changed": False,
+        "changed_reasons": [],
+        "csr_path": csr_path,
+        "privatekey_path": key_path,
+        "csr": None,
+        "key_type": None,
+        "public_key_fingerprint": None,
+        "provider": "existing",
+    }
+    try:
+        common_name, names, subject = read_request(params)
+        key_type = params["key_type"]
+        for option in ("privatekey_mode", "csr_mode"):
+            try:
+                files.parse_mode(params[option])
+            except ValueError as exc:
+                raise InputError(option, str(exc), "Quote an octal mode, for example '0600'")
+        for option, resolve in (("owner", files.resolve_uid), ("group", files.resolve_gid)):
+            try:
+                resolve(params[option])
+            except KeyError:
+                raise InputError(
+                    option, "%r does not exist on this host" % params[option], "Create it first or give another"
+                )
+
+        for option in ("privatekey_path", "csr_path"):
+            directory = os.path.dirname(os.path.realpath(params[option])) if params[option] else None
+            if directory and not os.path.isdir(directory):
+                raise InputError(
+                    option,
+                    "the directory %s does not exist" % directory,
+                    "Create it first (ansible.builtin.file with state: directory)",
+                )
+
+        # The key: decided before anything is written.
+        if key_path:
+            if os.path.isdir(key_path):
+                raise InputError("privatekey_path", "%s is a directory" % key_path, "Give the path of the key file")
+            existing_key = files.read_file(key_path)
+            regenerate = params["regenerate"]
+        else:
+            existing_key = params["privatekey_content"].encode("utf-8")
+            regenerate = "never" if key_type is None else "fail"
+        key, key_reasons = decide_key(existing_key, params["privatekey_passphrase"], key_type, regenerate, key_field)
+        effective_key_type = crypto.key_type_of(key) if key is not None else (key_type or "RSA-2048")
+
+        if params["product_key"]:
+            rules = module.client.call("product_rules", query={"productKey": params["product_key"]}) or {}
+            result["product_rules"] = rules
+            check_product_rules(rules, params["product_key"], effective_key_type, common_name, names)
+
+        # The CSR that exists now.
+        existing_csr = existing_csr_obj = None
+        if csr_path:
+            if os.path.isdir(csr_path):
+                raise InputError("csr_path", "%s is a directory" % csr_path, "Give the path of the CSR file")
+            existing_csr = files.read_file(csr_path)
+            if existing_csr is not None:
+                try:
+                    existing_csr_obj = crypto.load_csr(existing_csr)
+                except crypto.CSRLoadError as exc:
+                    if not params["force"]:
+                        raise InputError(
+                            "csr_path",
+                            "%s is not a certificate signing request (%s)" % (csr_path, exc.reason),
+                            "Point csr_path at a CSR file or a new path, or set force: true to replace the file",
+                        )
+            if (
+                key is not None
+                and existing_csr_obj is not None
+                and not key_reasons
+                and not params["force"]
+                and not crypto.key_matches_csr(key, existing_csr_obj)
+            ):
+                raise InputError(
+                    "csr_path",
+                    "the CSR at %s was made for another key than %s (CSR key %s, private key %s)"
+                    % (
+                        csr_path,
+                        key_path or "privatekey_content",
+                        crypto.public_key_fingerprint(existing_csr_obj),
+                        crypto.public_key_fingerprint(key),
+                    ),
+                    "Point privatekey_path at this CSR's key, "
+                    "or set force: true to replace the CSR with one for this key",
+                )
+    except InputError as exc:
+        module.fail_field(exc.field, exc.problem, exc.fix, **{k: v for k, v in result.items() if k == "product_rules"})
+
+    before_facts = crypto.parse_csr(existing_csr_obj) if existing_csr_obj is not None else None
+    reasons = []
+    if key_path:
+        reasons.extend("%s: %s" % (key_path, reason) for reason in key_reasons)
+
+    # Make the key if needed (never in check mode: nothing may leave the host or be written).
+    api_csr = None
+    if key is None:
+        if module.check_mode:
+            result["changed"] = True
+            result["changed_reasons"] = reasons + (["CSR is made for the new key"] if csr_path else [])
+            result["common_name"], result["subject_alt_names"] = common_name, names
+            result["subject"] = dict(subject, common_name=common_name)
+            result["provider"] = params["provider"]
+            if module._diff:
+                result["diff"] = {
+                    "before": csr_view(before_facts),
+                    "after": {
+                        "subject": result["subject"],
+                        "subject_alt_names": sorted(names),
+                        "key_type": effective_key_type,
+                        "public_key_fingerprint": "(new key)",
+                    },
+                }
+            return result
+        if params["provider"] == "api":
+            key, api_csr = generate_with_api(module, key_type or "RSA-2048", common_name, names, subject)
+            result["provider"] = "api"
+        else:
+            key = crypto.generate_private_key(effective_key_type)
+            result["provider"] = "local"
+        _changed, backup = files.write_atomic(
+            module,
+            key_path,
+            crypto.serialize_private_key(key, params["privatekey_passphrase"]),
+            mode=params["privatekey_mode"],
+            owner=params["owner"],
+            group=params["group"],
+            backup=params["backup"],
+        )
+        if backup:
+            result["privatekey_backup_file"] = backup
+    elif key_path:
+        attr_changes = files.attribute_changes(key_path, params["privatekey_mode"], params["owner"], params["group"])
+        if attr_changes:
+            files.write_atomic(
+                module,
+                key_path,
+                existing_key,
+                mode=params["privatekey_mode"],
+                owner=params["owner"],
+                group=params["group"],
+            )
+            reasons.append("%s: %s" % (key_path, ", ".join(attr_changes)))
+
+    # The CSR: keep the existing one when it fits, else build one.
+    csr_reasons = []
+    if existing_csr_obj is None:
+        if csr_path:
+            csr_reasons.append("does not exist" if existing_csr is None else "is not a CSR (replaced as force=true)")
+    else:
+        differences = crypto.csr_differences(existing_csr_obj, common_name, names, subject, private_key=key)
+        csr_reasons.extend(differences)
+        if key_reasons and "CSR was made for another key" not in differences:
+            csr_reasons.append("private key was replaced")
+        if params["force"] and not csr_reasons:
+            csr_reasons.append("force=true")
+
+    if existing_csr_obj is not None and not csr_reasons:
+        csr_pem = existing_csr
+    else:
+        csr_pem = None
+        if api_csr is not None:
+            try:
+                api_differences = crypto.csr_differences(api_csr, common_name, names, subject, private_key=key)
+            except crypto.CSRLoadError as exc:
+                api_differences = ["not a CSR: %s" % exc.problem]
+            if api_differences:
+                module.warn(
+                    "WebNIC's Generate CSR returned a CSR that does not fit the request (%s); "
+                    "a CSR was made locally with the returned key instead." % "; ".join(api_differences)
+                )
+            else:
+                csr_pem = api_csr
+        if csr_pem is None:
+            csr_pem = crypto.build_csr(key, common_name, names, subject, digest=params["digest"])
+    if csr_path:
+        csr_attribute_changes = files.attribute_changes(csr_path, params["csr_mode"], params["owner"], params["group"])
+        changed_csr, backup = files.write_atomic(
+            module,
+            csr_path,
+            csr_pem,
+            mode=params["csr_mode"],
+            owner=params["owner"],
+            group=params["group"],
+            backup=params["backup"] and bool(csr_reasons),
+        )
+        if csr_reasons and changed_csr:
+            reasons.extend("%s: %s" % (csr_path, reason) for reason in csr_reasons)
+        elif changed_csr:
+            reasons.append("%s: %s" % (csr_path, ", ".join(csr_attribute_changes or ["attributes changed"])))
+        if backup:
+            result["backup_file"] = backup
+
+    after_facts = crypto.parse_csr(csr_pem)
+    result.update(
+        changed=bool(reasons),
+        changed_reasons=reasons,
+        csr=crypto.pem_to_text(csr_pem),
+        common_name=common_name,
+        subject_alt_names=names,
+        subject=after_facts["subject"],
+        key_type=crypto.key_type_of(key),
+        public_key_fingerprint=crypto.public_key_fingerprint(key),
+    )
+    if module._diff:
+        result["diff"] = {"before": csr_view(before_facts), "after": csr_view(after_facts)}
+
+    if params["decode"]:
+        api = module.client.call("csr_decode", body={"csr": crypto.pem_to_text(csr_pem)}) or {}
+        local = {
+            k: after_facts[k]
+            for k in (
+                "common_name",
+                "subject_alt_names",
+                "subject",
+                "key_type",
+                "key_algorithm",
+                "key_size",
+                "signature_algorithm",
+            )
+        }
+        mismatches = compare_decoded(api, local)
+        for mismatch in mismatches:
+            module.warn("WebNIC's Decode CSR disagrees with the local parse on the %s" % mismatch)
+        result["decoded"] = {"api": api, "local": local, "mismatches": mismatches}
+    return result
+
+
+def main():
+    module = WebNICModule(
+        argument_spec=dict(
+            common_name=dict(type="str", required=True),
+            subject_alt_names=dict(type="list", elements="str", default=[], aliases=["sans"]),
+            organization=dict(type="str"),
+            organizational_unit=dict(type="str"),
+            locality=dict(type="str"),
+            state_or_province=dict(type="str"),
+            country=dict(type="str"),
+            email_address=dict(type="str"),
+            key_type=dict(type="str", choices=list(crypto.KEY_TYPES)),
+            privatekey_path=dict(type="path"),
+            privatekey_content=dict(type="str", no_log=True),
+            privatekey_passphrase=dict(type="str", no_log=True),
+            privatekey_mode=dict(type="str", default="0600", no_log=False),
+            regenerate=dict(
+                type="str",
+                default="fail",
+                choices=["never", "fail", "partial_idempotence", "full_idempotence", "always"],
+            ),
+            csr_path=dict(type="path"),
+            csr_mode=dict(type="str", default="0644"),
+            owner=dict(type="str"),
+            group=dict(type="str"),
+            force=dict(type="bool", default=False),
+            backup=dict(type="bool", default=False),
+            digest=dict(type="str", default="sha256", choices=["sha256", "sha384", "sha512"]),
+            provider=dict(type="str", default="local", choices=["local", "api"]),
+            decode=dict(type="bool", default=False),
+            product_key=dict(type="str", no_log=False),
+        ),
+        required_one_of=[("privatekey_path", "privatekey_content")],
+        mutually_exclusive=[("privatekey_path", "privatekey_content")],
+        required_if=[("provider", "api", ("privatekey_path",))],
+        supports_check_mode=True,
+    )
+    module.run(run)
+
+
+if __name__ == "__main__":
+    main()
