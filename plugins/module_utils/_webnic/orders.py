@@ -1,0 +1,765 @@
+# -*- coding: utf-8 -*-
+# Internal to the webnic.ssl collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Certificate orders: identity, "find the live order", the renewal decision, waiting, request bodies.
+
+An order is identified by (product, common name, set of extra names). WebNIC's search is a substring
+match on the common name and its summaries carry neither the SANs nor the product key, so
+:func:`find_orders` filters the exact common name here and reads each remaining candidate's info.
+
+:func:`renewal_decision` is a pure function (no API, no clock of its own) so that the order module
+and ``webnic_ssl_deployed_info`` answer "is it due, and why" the same way.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import hashlib
+import os
+import re
+import time
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not on POSIX
+    fcntl = None
+
+from .dcv import normalize_method
+from .endpoints import DEAD_ORDER_STATUSES
+from .errors import ApiError
+from .tokens import default_cache_dir
+
+#: Order statuses after which the certificate is (or was) issued.
+ISSUED_ORDER_STATUSES = frozenset(["COMPLETED", "PROCESSED"])
+ISSUED_CERT_STATUSES = frozenset(["ACTIVE", "COMPLETED"])
+#: Certificate statuses that make an order useless whatever its order status says.
+FAILED_CERT_STATUSES = frozenset(["FAILED", "CANCELLED", "REVOKED", "EXPIRED"])
+#: Statuses reported by the CA that make a certificate due for renewal at once.
+CA_DEAD_STATUSES = frozenset(["EXPIRED", "REVOKED"])
+#: Default renewal window: the last third of the certificate's lifetime (certbot, lego).
+DEFAULT_REMAINING_PERCENTAGE = 33.3
+
+try:
+    UTC = datetime.timezone.utc
+except AttributeError:  # pragma: no cover
+    UTC = None
+
+
+# ------------------------------------------------------------------------------------ values
+
+
+_TIME = re.compile(
+    r"^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|[+-]\d{2}:?\d{2})?$",
+    re.IGNORECASE,
+)
+
+
+def parse_api_time(value):
+    """WebNIC dates (``2026-01-02T03:04:05Z``, ``...+08:00``, fractional seconds, date only) -> aware UTC.
+
+    Returns ``None`` for empty or unparseable values; a value without an offset is taken as UTC.
+    """
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    match = _TIME.match(str(value).strip())
+    if not match:
+        return None
+    year, month, day, hour, minute, second, fraction, offset = match.groups()
+    micro = int((fraction or "0")[:6].ljust(6, "0"))
+    try:
+        when = datetime.datetime(
+            int(year), int(month), int(day), int(hour or 0), int(minute or 0), int(second or 0), micro, tzinfo=UTC
+        )
+    except ValueError:
+        return None
+    if offset and offset.upper() != "Z":
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
+        when -= sign * datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return when
+
+
+def format_api_time(value):
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+def normalize_domain(name):
+    """Lower case, no surrounding blanks, no trailing dot (the full check is crypto.normalize_name)."""
+    text = str(name or "").strip().lower()
+    return text[:-1] if text.endswith(".") else text
+
+
+class OrderIdentity:
+    """(product, common name, set of extra names): what makes two orders the same certificate."""
+
+    def __init__(self, product_key, common_name, subject_alt_names=None):
+        self.product_key = (product_key or "").strip()
+        self.common_name = normalize_domain(common_name)
+        sans = {normalize_domain(n) for n in (subject_alt_names or []) if n and str(n).strip()}
+        sans.discard(self.common_name)
+        self.subject_alt_names = frozenset(sans)
+
+    @property
+    def names(self):
+        """Every name of the certificate: the common name first, then the SANs sorted."""
+        return [self.common_name, *sorted(self.subject_alt_names)]
+
+    def lock_key(self):
+        # The lock is per common name, not per full identity: a reissue with other names and a
+        # renewal of the same name must serialise with placing, since they share the same search.
+        return self.common_name
+
+    def __eq__(self, other):
+        return (
+            isinstance(other, OrderIdentity)
+            and self.product_key.lower() == other.product_key.lower()
+            and self.common_name == other.common_name
+            and self.subject_alt_names == other.subject_alt_names
+        )
+
+    def __ne__(self, other):
+        return not self == other
+
+    def __hash__(self):
+        return hash((self.product_key.lower(), self.common_name, self.subject_alt_names))
+
+    def __repr__(self):
+        return "OrderIdentity(%r, %r, %r)" % (self.product_key, self.common_name, sorted(self.subject_alt_names))
+
+
+# ------------------------------------------------------------------------------- order objects
+
+
+def order_id_of(data):
+    if not isinstance(data, dict):
+        return None
+    for key in ("orderId", "orderid", "order_id", "id"):
+        if data.get(key) not in (None, ""):
+            return str(data[key])
+    return None
+
+
+def order_status(order):
+    return str(order.get("orderStatus") or "").upper()
+
+
+def cert_status(order):
+    return str(order.get("certStatus") or "").upper()
+
+
+def order_sans(order):
+    """The SANs of an order (Get Order Info ``sanfield``) without its common name."""
+    sans = order.get("sanfield")
+    if sans is None:
+        sans = order.get("san") or order.get("sans") or []
+    if isinstance(sans, str):
+        sans = [part for part in re.split(r"[\s,;]+", sans) if part]
+    names = []
+    for item in sans:
+        name = item.get("name") if isinstance(item, dict) else item
+        name = normalize_domain(name)
+        if name and name not in names:
+            names.append(name)
+    cn = normalize_domain(order.get("commonName"))
+    return [name for name in names if name != cn]
+
+
+def order_names(order):
+    return [normalize_domain(order.get("commonName")), *sorted(order_sans(order))]
+
+
+def is_live(order):
+    """Live: may still become, or is, a usable certificate."""
+    return order_status(order) not in DEAD_ORDER_STATUSES and cert_status(order) not in FAILED_CERT_STATUSES
+
+
+def is_issued(order):
+    return order_status(order) in ISSUED_ORDER_STATUSES and cert_status(order) in ISSUED_CERT_STATUSES
+
+
+def is_failed(order):
+    """A terminal failure: the order will never issue (or its certificate is gone)."""
+    return order_status(order) in DEAD_ORDER_STATUSES or cert_status(order) in FAILED_CERT_STATUSES
+
+
+def _flag(value):
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value.strip().lower() in ("true", "1", "yes", "y")
+    return bool(value)
+
+
+def allowed(order, action):
+    """Get Order Info's ``renewal``/``reissue``/``cancel`` booleans; None when WebNIC did not say."""
+    return _flag(order.get(action))
+
+
+def product_matches(order, product_key, product_names=()):
+    """Does the order belong to ``product_key``? Order info names the product by display name."""
+    wanted = {str(v).strip().lower() for v in (product_key, *tuple(product_names or ())) if v}
+    if not wanted:
+        return True  # no product asked: any product
+    for key in ("productKey", "product_key"):
+        if order.get(key):
+            return str(order[key]).strip().lower() in wanted
+    product = order.get("product")
+    if isinstance(product, dict):
+        product = product.get("productKey") or product.get("productName")
+    if product in (None, ""):
+        return True  # nothing to compare: the names decide
+    return str(product).strip().lower() in wanted
+
+
+def order_identity(order, product_key=None):
+    return OrderIdentity(order.get("productKey") or product_key or "", order.get("commonName"), order_sans(order))
+
+
+def curated_order(order):
+    """The collection's view of one order (Get Order Info ``data``)."""
+    if not isinstance(order, dict):
+        return None
+    return {
+        "order_id": order_id_of(order),
+        "common_name": normalize_domain(order.get("commonName")) or None,
+        "subject_alt_names": order_sans(order),
+        "product": order.get("product") or order.get("productKey"),
+        "term": order.get("term"),
+        "order_status": order.get("orderStatus"),
+        "cert_status": order.get("certStatus"),
+        "dcv_method": normalize_method(order.get("authType")) or order.get("authType"),
+        "created": order.get("dtcreate"),
+        "modified": order.get("dtmodify"),
+        "issued": order.get("dtsettle"),
+        "order_expires": order.get("dtorderexpire"),
+        "cert_expires": order.get("dtcertexpire"),
+        "renewal_allowed": allowed(order, "renewal"),
+        "reissue_allowed": allowed(order, "reissue"),
+        "cancel_allowed": allowed(order, "cancel"),
+        "administrator_contact_id": order.get("admid"),
+        "technical_contact_id": order.get("tecid"),
+        "live": is_live(order),
+        "issued_certificate": is_issued(order),
+    }
+
+
+def describe_order(order):
+    """``123 (example.com, www.example.com; COMPLETED/ACTIVE, created ...)`` for messages."""
+    return "%s (%s; %s/%s, created %s)" % (
+        order_id_of(order),
+        ", ".join(order_names(order)),
+        order.get("orderStatus") or "?",
+        order.get("certStatus") or "?",
+        order.get("dtcreate") or "?",
+    )
+
+
+# ------------------------------------------------------------------------------------- lookup
+
+
+def get_order(client, order_id):
+    """Get Order Info by id, or None when WebNIC does not know the order."""
+    try:
+        data = client.call("order_info", query={"orderId": str(order_id)})
+    except ApiError as error:
+        if error.status in (400, 404):
+            return None
+        raise
+    return data if isinstance(data, dict) and data else None
+
+
+def search_orders(client, common_name=None, status=None, page_size=100, max_pages=100):
+    """Order Pagination Search over every page; ``common_name`` is WebNIC's substring (LIKE) filter."""
+    filters = []
+    if common_name:
+        filters.append({"field": "commonName", "operator": "LIKE", "value": common_name})
+    if status:
+        filters.append({"field": "orderStatus", "operator": "EQUAL", "value": status})
+    items = []
+    page = 1
+    while page <= max_pages:
+        body = {"filters": filters, "pagination": {"page": page, "pageSize": page_size}}
+        data = client.call("order_search", body=body)
+        if isinstance(data, list):
+            return items + data
+        data = data or {}
+        chunk = data.get("items") or []
+        items.extend(chunk)
+        try:
+            total_pages = int(data.get("totalPages") or 1)
+        except (TypeError, ValueError):
+            total_pages = 1
+        if page >= total_pages or not chunk:
+            break
+        page += 1
+    return items
+
+
+def find_orders(client, common_name, live_only=True):
+    """Every order whose common name is exactly ``common_name``, as full Get Order Info objects.
+
+    Oldest first. Summaries are filtered on the exact name (and, with ``live_only``, on being live)
+    before the one-per-order info calls. ``live_only="renewable"`` also keeps EXPIRED and REVOKED
+    orders: the predecessors a renewal can start from.
+    """
+    wanted = normalize_domain(common_name)
+    result = []
+    seen = set()
+    for item in search_orders(client, common_name=wanted):
+        if normalize_domain(item.get("commonName")) != wanted:
+            continue
+        if live_only and not _keep(item, live_only):
+            continue
+        order_id = order_id_of(item)
+        if not order_id or order_id in seen:
+            continue
+        seen.add(order_id)
+        info = get_order(client, order_id)
+        if info is None:
+            continue
+        info = dict(info)
+        info.setdefault("orderId", order_id)
+        if live_only and not _keep(info, live_only):
+            continue
+        result.append(info)
+    result.sort(key=_created_key)
+    return result
+
+
+def _keep(order, live_only):
+    if is_live(order):
+        return True
+    return live_only == "renewable" and is_renewable_predecessor(order)
+
+
+def is_renewable_predecessor(order):
+    """An order whose certificate was issued and then expired or was revoked."""
+    return _ca_status(order) in CA_DEAD_STATUSES and order_status(order) not in ("CANCELLED", "REFUNDED", "REJECTED")
+
+
+def _created_key(order):
+    created = parse_api_time(order.get("dtcreate"))
+    oid = order_id_of(order) or ""
+    return (created or datetime.datetime(1970, 1, 1, tzinfo=UTC), len(oid), oid)
+
+
+def split_candidates(orders, identity, product_names=()):
+    """Split orders with the identity's common name into (exact matches, same product other names)."""
+    exact, renamed = [], []
+    for order in orders:
+        if not product_matches(order, identity.product_key, product_names):
+            continue
+        if order_identity(order, identity.product_key).subject_alt_names == identity.subject_alt_names:
+            exact.append(order)
+        else:
+            renamed.append(order)
+    return exact, renamed
+
+
+class Lookup:
+    """What the account holds for an identity (see :func:`find_live_order`)."""
+
+    def __init__(self, exact, renamed, superseded, predecessors):
+        self.exact = exact
+        self.renamed = renamed
+        self.superseded = superseded
+        self.predecessors = predecessors
+        self.remaining = [order for order in exact if order not in superseded]
+
+    @property
+    def chosen(self):
+        return self.remaining[0] if len(self.remaining) == 1 else None
+
+    @property
+    def ambiguous(self):
+        return len(self.remaining) > 1
+
+    def known_ids(self):
+        return {order_id_of(o) for o in self.exact + self.renamed + self.predecessors}
+
+
+def find_live_order(client, identity, product_names=(), now=None, renewal_options=None):
+    """Look the account up for ``identity`` (one search over all pages, one info call per exact name).
+
+    ``product_names``: display names of the product (or a callable returning them, called only when
+    an order names its product by something other than the key). The :class:`Lookup` holds:
+
+    - ``exact``: live orders with the same product, common name and SAN set (oldest first);
+    - ``superseded``: issued orders of ``exact`` inside their renewal window while a newer exact
+      order exists: that newer order is their renewal (a renewal is a new order, same identity);
+    - ``chosen``: the one exact order left once superseded ones are set aside (``ambiguous`` when
+      more than one is left: the caller must fail and list them);
+    - ``renamed``: live orders of the same product and common name with other SANs (a reissue);
+    - ``predecessors``: expired or revoked orders with the identity (a renewal can start there).
+    """
+    orders = find_orders(client, identity.common_name, live_only="renewable")
+    if callable(product_names):
+        # Display names cost a Get Product Info: only asked when an order needs them.
+        product_names = product_names() if needs_product_names(orders, identity.product_key) else ()
+    live = [order for order in orders if is_live(order)]
+    dead = [order for order in orders if not is_live(order)]
+    exact, renamed = split_candidates(live, identity, product_names)
+    predecessors = split_candidates(dead, identity, product_names)[0]
+    superseded = superseded_orders(exact, now=now, renewal_options=renewal_options)
+    return Lookup(exact, renamed, superseded, predecessors)
+
+
+def needs_product_names(orders, product_key):
+    """True when some order names its product by a display name we cannot compare with the key."""
+    for order in orders:
+        if order.get("productKey") or order.get("product_key"):
+            continue
+        product = order.get("product")
+        if product not in (None, "") and str(product).strip().lower() != str(product_key).strip().lower():
+            return True
+    return False
+
+
+def superseded_orders(exact, now=None, renewal_options=None):
+    """Issued orders with a newer order of the same identity that renews them (see find_live_order).
+
+    WebNIC may say so itself (``renewedBy``); otherwise an issued order inside its renewal window
+    (the caller's, or the default one: the window may have been narrowed after the renewal was
+    bought) with a newer exact order is taken as renewed by it.
+    """
+    ids = {order_id_of(order) for order in exact}
+    superseded = []
+    for order in exact[:-1]:
+        renewed_by = order.get("renewedBy")
+        if renewed_by not in (None, "") and str(renewed_by) in ids:
+            superseded.append(order)
+            continue
+        if not is_issued(order):
+            continue
+        if (
+            time_renewal_decision(order, now=now, **(renewal_options or {}))[0]
+            or time_renewal_decision(order, now=now)[0]
+        ):
+            superseded.append(order)
+    return superseded
+
+
+# ------------------------------------------------------------------------------ renewal rule
+
+
+def renewal_decision(
+    not_before,
+    not_after,
+    now,
+    cert_names=None,
+    wanted_names=None,
+    key_matches=None,
+    ca_status=None,
+    remaining_days=None,
+    remaining_percentage=None,
+):
+    """Is a certificate due for renewal (or replacement), and why? -> ``(due, reasons)``.
+
+    Pure: every input is passed in. ``not_before``/``not_after``/``now`` are datetimes (or API date
+    strings); ``cert_names``/``wanted_names`` are iterables of names compared as sets (``None`` =
+    not compared); ``key_matches`` is True/False/None (None = unknown, not compared); ``ca_status``
+    is the CA's word on the certificate (``EXPIRED``/``REVOKED`` make it due at once).
+
+    The time window: due when at most ``remaining_days`` days are left, or at most
+    ``remaining_percentage`` percent of the lifetime (not_after - not_before). When neither is
+    given the window is the last third of the lifetime. A boundary value counts as inside.
+    """
+    reasons = []
+    status = str(ca_status or "").strip().upper()
+    if status in CA_DEAD_STATUSES:
+        reasons.append("the CA reports the certificate as %s" % status)
+    before = parse_api_time(not_before)
+    after = parse_api_time(not_after)
+    current = parse_api_time(now) if now is not None else datetime.datetime.now(UTC)
+    if remaining_days is None and remaining_percentage is None:
+        remaining_percentage = DEFAULT_REMAINING_PERCENTAGE
+    if after is None:
+        reasons.append("the certificate's expiry date is unknown")
+    else:
+        left = after - current
+        left_days = left.total_seconds() / 86400.0
+        if left.total_seconds() <= 0:
+            if status != "EXPIRED":
+                reasons.append("the certificate expired on %s" % format_api_time(after))
+        else:
+            if remaining_days is not None and left_days <= float(remaining_days):
+                reasons.append(
+                    "%.1f days left, inside remaining_days=%s (expires %s)"
+                    % (left_days, _number(remaining_days), format_api_time(after))
+                )
+            if remaining_percentage is not None and before is not None and after > before:
+                lifetime = (after - before).total_seconds()
+                left_pct = 100.0 * left.total_seconds() / lifetime
+                if left_pct <= float(remaining_percentage):
+                    reasons.append(
+                        "%.1f%% of the lifetime left, inside remaining_percentage=%s (expires %s)"
+                        % (left_pct, _number(remaining_percentage), format_api_time(after))
+                    )
+    if cert_names is not None and wanted_names is not None:
+        have = {normalize_domain(n) for n in cert_names if n}
+        want = {normalize_domain(n) for n in wanted_names if n}
+        if have != want:
+            detail = []
+            if want - have:
+                detail.append("missing " + ", ".join(sorted(want - have)))
+            if have - want:
+                detail.append("not wanted " + ", ".join(sorted(have - want)))
+            reasons.append("the certificate's names differ from the wanted names (%s)" % "; ".join(detail))
+    if key_matches is False:
+        reasons.append("the certificate does not match the key")
+    return bool(reasons), reasons
+
+
+def _number(value):
+    value = float(value)
+    return ("%d" % value) if value == int(value) else ("%s" % value)
+
+
+def time_renewal_decision(order, now=None, remaining_days=None, remaining_percentage=None):
+    """The part of the renewal rule that a renewal answers: CA status and the time window."""
+    return renewal_decision(
+        order_not_before(order),
+        order.get("dtcertexpire"),
+        now,
+        ca_status=_ca_status(order),
+        remaining_days=remaining_days,
+        remaining_percentage=remaining_percentage,
+    )
+
+
+def order_renewal_decision(
+    order, wanted_names, now=None, key_matches=None, remaining_days=None, remaining_percentage=None, certificate=None
+):
+    """renewal_decision for an order's issued certificate.
+
+    Dates come from ``certificate`` (crypto.parse_certificate facts of the downloaded certificate)
+    when given, else from Get Order Info (``dtsettle`` may be the first issue of a reissued order).
+    """
+    certificate = certificate or {}
+    return renewal_decision(
+        certificate.get("not_before") or order_not_before(order),
+        certificate.get("not_after") or order.get("dtcertexpire"),
+        now,
+        cert_names=order_names(order),
+        wanted_names=wanted_names,
+        key_matches=key_matches,
+        ca_status=_ca_status(order),
+        remaining_days=remaining_days,
+        remaining_percentage=remaining_percentage,
+    )
+
+
+#: A paid term that outlives the certificate by at least this long is worth a reissue.
+PAID_TERM_MARGIN = datetime.timedelta(days=30)
+
+
+def paid_term_left(order, margin=PAID_TERM_MARGIN):
+    """The end of the paid term (``dtorderexpire``) when it outlives the certificate by ``margin``, else None.
+
+    Multi-year orders get certificates shorter than the term (398 days at most): inside the term a
+    new certificate comes from a reissue, and only the end of the term needs a renewal.
+    """
+    cert_end = parse_api_time(order.get("dtcertexpire"))
+    term_end = parse_api_time(order.get("dtorderexpire"))
+    if cert_end is None or term_end is None or term_end - cert_end < margin:
+        return None
+    return format_api_time(term_end)
+
+
+def order_not_before(order):
+    """When the certificate became valid: ``dtsettle`` (issued at); the certificate itself is better."""
+    return order.get("dtsettle") or order.get("dtcertstart") or order.get("dtcreate")
+
+
+def _ca_status(order):
+    for status in (cert_status(order), order_status(order)):
+        if status in CA_DEAD_STATUSES:
+            return status
+    return cert_status(order) or None
+
+
+# ------------------------------------------------------------------------------ request bodies
+
+
+def dcv_body(dcv_method, approver_emails=None, names=()):
+    """``authType`` and, for e-mail validation, ``approverEmail`` [{domain, email}] in name order."""
+    body = {"authType": normalize_method(dcv_method) or dcv_method}
+    if body["authType"] == "email":
+        approvers = []
+        for name in names:
+            email = approver_for(approver_emails, name)
+            if email:
+                approvers.append({"domain": name, "email": email})
+        body["approverEmail"] = approvers
+    return body
+
+
+def approver_for(approver_emails, name):
+    """The approver of ``name``: given for the name itself or for a parent domain (``*.`` ignored)."""
+    approvers = {normalize_domain(k): v for k, v in (approver_emails or {}).items() if v}
+    name = normalize_domain(name)
+    if name in approvers:
+        return approvers[name]
+    labels = (name[2:] if name.startswith("*.") else name).split(".")
+    for start in range(len(labels) - 1):
+        parent = ".".join(labels[start:])
+        if parent in approvers:
+            return approvers[parent]
+    return None
+
+
+def place_body(
+    identity,
+    term,
+    csr,
+    dcv_method,
+    approver_emails=None,
+    administrator_contact_id=None,
+    technical_contact_id=None,
+    shipment_contact_id=None,
+    organization_id=None,
+    special_instruction=None,
+):
+    body = {
+        "productKey": identity.product_key,
+        "term": int(term),
+        "csr": csr,
+        "sanfield": sorted(identity.subject_alt_names),
+    }
+    body.update(dcv_body(dcv_method, approver_emails, identity.names))
+    for key, value in (
+        ("administratorContactId", administrator_contact_id),
+        ("technicalContactId", technical_contact_id),
+        ("shipmentContactId", shipment_contact_id),
+        ("organizationId", organization_id),
+        ("specialInstruction", special_instruction),
+    ):
+        if value not in (None, ""):
+            body[key] = value
+    return body
+
+
+def renew_body(identity, term, csr, dcv_method=None, approver_emails=None):
+    body = {"term": int(term), "csr": csr}
+    if dcv_method:
+        body.update(dcv_body(dcv_method, approver_emails, identity.names))
+    return body
+
+
+def reissue_body(identity, csr, dcv_method=None, approver_emails=None):
+    body = {"csr": csr, "sanfield": sorted(identity.subject_alt_names)}
+    if dcv_method:
+        body.update(dcv_body(dcv_method, approver_emails, identity.names))
+    return body
+
+
+# ------------------------------------------------------------------------------------ waiting
+
+
+def domain_statuses(dcv_status):
+    """``[{domain, method, status}]`` from a Check DCV Status answer."""
+    result = []
+    for item in (dcv_status or {}).get("domains") or []:
+        if isinstance(item, dict):
+            result.append(
+                {
+                    "domain": item.get("name") or item.get("domain"),
+                    "method": normalize_method(item.get("authType")) or item.get("authType"),
+                    "status": item.get("status"),
+                }
+            )
+    return result
+
+
+def wait_for_order(
+    client, order_id, timeout, reissue=False, sleep=time.sleep, clock=time.monotonic, first_delay=1.0, max_delay=30.0
+):
+    """Poll Check DCV Status (with backoff) until the order is issued or fails, or ``timeout`` passes.
+
+    Returns ``(outcome, order, dcv_status)`` with outcome ``issued``, ``failed`` or ``timeout``;
+    ``order`` is a fresh Get Order Info. A reissue is done when the order leaves PENDING_REISSUE.
+    """
+    deadline = clock() + max(0.0, float(timeout))
+    delay = first_delay
+    status = None
+    while True:
+        status = client.call("dcv_status", path={"orderId": order_id}) or {}
+        probe = {"orderStatus": status.get("orderStatus"), "certStatus": status.get("certStatus")}
+        if is_failed(probe):
+            return "failed", get_order(client, order_id) or probe, status
+        if is_issued(probe):
+            order = get_order(client, order_id) or probe
+            if is_issued(order):
+                return "issued", order, status
+        remaining = deadline - clock()
+        if remaining <= 0:
+            return "timeout", get_order(client, order_id) or probe, status
+        sleep(min(delay, remaining))
+        delay = min(delay * 1.5, max_delay)
+
+
+# ---------------------------------------------------------------------------------- the lock
+
+
+def lock_dir(cache_dir=None):
+    """``~/.cache/webnic.ssl/locks`` (the token cache's sibling), or ``$WEBNIC_TOKEN_CACHE_DIR/../locks``."""
+    tokens = os.path.normpath(os.path.abspath(cache_dir or default_cache_dir()))
+    return os.path.join(os.path.dirname(tokens), "locks")
+
+
+class LockTimeout(Exception):
+    pass
+
+
+class OrderLock:
+    """An exclusive ``flock`` per (API URL, username, common name) around lookup + buy.
+
+    Ansible forks are processes: 50 hosts asking for the same certificate run 50 lookups at once.
+    Holding this lock from the search to the place call makes one of them buy and the others find
+    and adopt what it bought.
+    """
+
+    def __init__(self, api_url, username, key, timeout=600.0, directory=None, sleep=time.sleep, clock=time.monotonic):
+        digest = hashlib.sha256(("%s\0%s\0%s" % (api_url.rstrip("/"), username, key)).encode("utf-8")).hexdigest()
+        self.directory = directory or lock_dir()
+        self.path = os.path.join(self.directory, "order-%s.lock" % digest[:40])
+        self.timeout = timeout
+        self.sleep = sleep
+        self.clock = clock
+        self._fd = None
+        self.waited = 0.0
+
+    def __enter__(self):
+        if fcntl is None:  # pragma: no cover - no flock: serialisation is lost, correctness of one run is not
+            return self
+        if not os.path.isdir(self.directory):
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        start = self.clock()
+        while True:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except (IOError, OSError):
+                if self.clock() - start >= self.timeout:
+                    os.close(self._fd)
+                    self._fd = None
+                    raise LockTimeout(
+                        "another run held the order lock %s for more than %d seconds" % (self.path, self.timeout)
+                    )
+                self.sleep(0.05)
+        self.waited = self.clock() - start
+        return self
+
+    def __exit__(self, *exc):
+        if self._fd is not None:
+            try:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+            finally:
+                os.close(self._fd)
+                self._fd = None
+        return False
