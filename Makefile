@@ -1,0 +1,78 @@
+# webnic.ssl — developer and CI entry points. `make` alone lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+.DELETE_ON_ERROR:
+
+ROOT      := $(CURDIR)
+VENV      := $(ROOT)/.venv
+PY        := $(VENV)/bin/python
+SYNCED    := $(VENV)/ac/ansible_collections/webnic/ssl
+# Tools resolve to the venv; playbooks with a local connection use this interpreter.
+export PATH := $(VENV)/bin:$(PATH)
+export VIRTUAL_ENV := $(VENV)
+export ANSIBLE_PYTHON_INTERPRETER := $(PY)
+export PYTHONDONTWRITEBYTECODE := 1
+
+RUFF_PATHS := $(wildcard plugins tests bench demo hack)
+SHELL_SCRIPTS := $(wildcard hack/*.sh .ci/run tests/integration/run.sh tests/integration/targets/*/runme.sh)
+TEST_STEPS := lint sanity units integration e2e packaging
+
+.PHONY: help bootstrap sync fmt lint sanity units integration e2e packaging test demo build clean
+
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9_-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+bootstrap: ## create/refresh .venv (Python 3.11, ansible-core 2.19, tools); cheap when up to date
+	@hack/bootstrap.sh
+
+sync: bootstrap ## copy the checkout to .venv/ac/ansible_collections/webnic/ssl (for ansible-test)
+	@hack/sync-collection.sh >/dev/null
+
+lint: bootstrap ## ruff, shellcheck, ansible-lint (production), changelog lint, docs lint — all run, any failure fails
+	@rc=0; \
+	echo "--- ruff check $(RUFF_PATHS)"; ruff check $(RUFF_PATHS) || rc=1; \
+	if command -v shellcheck >/dev/null; then \
+	  echo "--- shellcheck $(SHELL_SCRIPTS)"; shellcheck $(SHELL_SCRIPTS) || rc=1; \
+	else echo "--- shellcheck not installed (apt-get install shellcheck): skipped"; fi; \
+	echo "--- ansible-lint --profile production"; ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections ansible-lint --profile production --offline --nocolor -q || rc=1; \
+	echo "--- antsibull-changelog lint"; antsibull-changelog lint || rc=1; \
+	tmp=$$(mktemp -d); dest=$$(SYNC_DEST=$$tmp/ansible_collections/webnic/ssl hack/sync-collection.sh); \
+	echo "--- antsibull-docs lint-collection-docs --plugin-docs"; \
+	(cd "$$dest" && antsibull-docs lint-collection-docs --plugin-docs .) || rc=1; \
+	rm -rf "$$tmp"; exit $$rc
+
+fmt: bootstrap ## ruff format + ruff check --fix on the Python code (rewrites files)
+	ruff format $(RUFF_PATHS)
+	ruff check --fix $(RUFF_PATHS) || true
+
+sanity: bootstrap ## ansible-test sanity --venv --python 3.11 on the synced copy
+	@dest=$$(hack/sync-collection.sh); cd "$$dest"; \
+	ansible-test sanity --venv --python 3.11 --color no $(SANITY_ARGS) 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
+
+units: bootstrap ## pytest tests/unit tests/simulator (one file: make units PYTEST_ARGS=tests/unit/test_x.py)
+	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest $(or $(PYTEST_ARGS),tests/unit tests/simulator)
+
+integration: bootstrap ## ansible-test integration against a fresh simulator (tests/integration/run.sh)
+	@tests/integration/run.sh $(INTEGRATION_ARGS)
+
+e2e: bootstrap ## pytest tests/e2e (real playbooks + nginx); skipped by `make test` when it has no tests
+	@if [[ -d tests/e2e ]] && [[ -n "$$(find tests/e2e -name 'test_*.py' -print -quit)" ]]; then \
+	  ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest tests/e2e $(PYTEST_ARGS); \
+	else echo "e2e: no tests in tests/e2e"; fi
+
+packaging: bootstrap ## build + install the tarball, ansible-doc every module, EE definition, changelog
+	@$(PY) -m pytest tests/packaging $(PYTEST_ARGS)
+
+test: ## run lint sanity units integration e2e packaging (all of them), end with `N passed, N failed`
+	@MAKE="$(MAKE)" hack/run-steps.sh $(TEST_STEPS)
+
+demo: bootstrap ## run the demo (demo/run.py) against the simulator
+	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) demo/run.py
+
+build: bootstrap ## build the collection tarball into build/
+	@mkdir -p build && ansible-galaxy collection build --force --output-path build .
+
+clean: ## remove build output, caches and the synced copy (keeps .venv)
+	rm -rf build tests/output .pytest_cache .ruff_cache $(VENV)/ac tests/integration/inventory tests/integration/integration_config.yml
+	find . -path ./.venv -prune -o -name __pycache__ -type d -exec rm -rf {} +
