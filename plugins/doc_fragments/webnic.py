@@ -77,14 +77,14 @@ attributes:
     INFO_MODULE = r"""
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
+    description: Can run in check mode and predict the changed status without modifying anything.
     support: full
     details: This module only reads; it behaves the same in check mode.
   diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in check_mode), when in diff mode.
+    description: Returns details on what has changed (or would change in check mode) in diff mode.
     support: none
     details: This module does not change anything.
   idempotent:
-    description: When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+    description: Run twice in a row with the same arguments, the second run reports no change.
     support: full
 """

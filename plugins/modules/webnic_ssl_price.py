@@ -178,7 +178,9 @@ def run(module):
     rules = {}
     if params["check_rules"]:
         rules = client.call("product_rules", query={"productKey": params["product_key"]}) or {}
-        problems = check_against_rules(rules, term=params["term"], san_count=san_count, wildcard_san_count=wildcard_count)
+        problems = check_against_rules(
+            rules, term=params["term"], san_count=san_count, wildcard_san_count=wildcard_count
+        )
         if problems:
             field, problem, fix = problems[0]
             module.fail_field(field, problem, fix, rules=rules, api_calls=module.api_calls)

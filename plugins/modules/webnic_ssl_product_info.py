@@ -12,8 +12,8 @@ short_description: List WebNIC SSL products, or show one product with its rules
 version_added: 0.1.0
 description:
   - Without O(product_key), lists the certificate products of the reseller account (Get Product List).
-  - With O(product_key), returns that product (Get Product Info) and its ordering rules (Get SSL Rules):
-    terms, SAN limits, wildcard support, accepted key types and validation methods.
+  - With O(product_key), returns that product (Get Product Info) and its ordering rules (Get SSL Rules),
+    that is terms, SAN limits, wildcard support, accepted key types and validation methods.
 author:
   - webnic.ssl contributors (@webnic-community)
 extends_documentation_fragment:

@@ -21,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported, keeps sanity import tests calm
     from urllib import quote
 
-from .endpoints import AUTH, ENDPOINTS, IDEMPOTENT, MONEY, SAFE, WRITE  # noqa: F401
+from .endpoints import AUTH, ENDPOINTS, IDEMPOTENT, MONEY, SAFE, WRITE
 from .errors import AmbiguousWriteError, ApiError, AuthError, TransportError
 from .tokens import TokenCache
 from .version import COLLECTION_VERSION
@@ -153,9 +153,7 @@ class WebNICClient:
     def download(self, order_id, fmt="PEM", body=None):
         """Download Cert: returns the file's bytes (the API answers with the file, or with an envelope)."""
         endpoint = ENDPOINTS["cert_download"]
-        response = self._request(
-            "cert_download", endpoint, {"orderId": order_id, "format": fmt}, None, body or {}
-        )
+        response = self._request("cert_download", endpoint, {"orderId": order_id, "format": fmt}, None, body or {})
         content_type = response.headers.get("Content-Type", "")
         if "json" in content_type:
             data = self._parse_envelope("cert_download", endpoint, response)
@@ -178,9 +176,7 @@ class WebNICClient:
     def _mint(self):
         endpoint = ENDPOINTS["token"]
         try:
-            response = self._send(
-                "token", endpoint, {}, None, {"username": self.username, "password": self._password}
-            )
+            response = self._send("token", endpoint, {}, None, {"username": self.username, "password": self._password})
             self.token_mints += 1
             data = self._parse_envelope("token", endpoint, response)
         except ApiError as exc:
@@ -294,9 +290,7 @@ class WebNICClient:
             if retry_reads and not (kind == AUTH and status == 500):  # 500 at mint = unknown user
                 raise _Retry(self._error_from(name, endpoint, response))
             if kind in (MONEY, WRITE) and status in AMBIGUOUS_STATUS:
-                raise AmbiguousWriteError(
-                    "WebNIC answered %s to %s; it may have committed it." % (status, described)
-                )
+                raise AmbiguousWriteError("WebNIC answered %s to %s; it may have committed it." % (status, described))
         if retry_reads and status == 200 and "json" in response.headers.get("Content-Type", "json"):
             try:
                 response.json()
@@ -317,8 +311,13 @@ class WebNICClient:
             if response.status_code == 401:
                 error = self._error_from(name, endpoint, response)
                 raise AuthError(
-                    error.status, error.code, error.sub_code, error.api_message, error.field_errors,
-                    endpoint=error.endpoint, hint="A freshly minted token was refused too.",
+                    error.status,
+                    error.code,
+                    error.sub_code,
+                    error.api_message,
+                    error.field_errors,
+                    endpoint=error.endpoint,
+                    hint="A freshly minted token was refused too.",
                 )
         return response
 
@@ -371,9 +370,7 @@ class WebNICClient:
         except ValueError:
             if endpoint.kind in (MONEY, WRITE) and response.status_code == 200:
                 raise AmbiguousWriteError("WebNIC sent a malformed answer to %s; it may have committed it." % described)
-            raise TransportError(
-                "WebNIC sent a malformed answer to %s (HTTP %s)." % (described, response.status_code)
-            )
+            raise TransportError("WebNIC sent a malformed answer to %s (HTTP %s)." % (described, response.status_code))
         if response.status_code == 200 and isinstance(payload, dict) and str(payload.get("code")) == SUCCESS_CODE:
             return payload.get("data")
         raise self._error_from(name, endpoint, response)
@@ -384,4 +381,3 @@ def api_url(endpoint):
     from .endpoints import API_ENDPOINTS
 
     return API_ENDPOINTS.get(endpoint, endpoint).rstrip("/")
-

@@ -52,9 +52,7 @@ ENDPOINTS = {
     "dcv_status": Endpoint("GET", "/ssl/v2/orders/{orderId}/dcv-status", SAFE, "Check DCV Status", "code"),
     "auth_change": Endpoint("PUT", "/ssl/v2/orders/{orderId}/auth", IDEMPOTENT, "Change Auth Type", "doc"),
     "auth_info": Endpoint("GET", "/ssl/v2/orders/{orderId}/auth/info", SAFE, "Get Auth Info", "assumed"),
-    "approver_list": Endpoint(
-        "GET", "/ssl/v2/domainValidations/approver-list", SAFE, "Approver List", "assumed"
-    ),
+    "approver_list": Endpoint("GET", "/ssl/v2/domainValidations/approver-list", SAFE, "Approver List", "assumed"),
     "approver_update": Endpoint(
         "PUT", "/ssl/v2/orders/{orderId}/approver", IDEMPOTENT, "Update Email Approver", "assumed"
     ),
@@ -74,15 +72,9 @@ ENDPOINTS = {
     "contact_create": Endpoint("POST", "/ssl/v2/contact/create", WRITE, "Create Contact", "doc"),
     "contact_info": Endpoint("GET", "/ssl/v2/contact/info", SAFE, "Get Contact Info", "assumed"),
     "contact_delete": Endpoint("DELETE", "/ssl/v2/contact/{contactId}", IDEMPOTENT, "Delete Contact", "assumed"),
-    "organization_create": Endpoint(
-        "POST", "/ssl/v2/organization/create", WRITE, "Create Organization", "assumed"
-    ),
-    "organization_search": Endpoint(
-        "POST", "/ssl/v2/organization/search", SAFE, "Search Organization", "assumed"
-    ),
-    "organization_info": Endpoint(
-        "GET", "/ssl/v2/organization/info", SAFE, "Get Organization Info", "assumed"
-    ),
+    "organization_create": Endpoint("POST", "/ssl/v2/organization/create", WRITE, "Create Organization", "assumed"),
+    "organization_search": Endpoint("POST", "/ssl/v2/organization/search", SAFE, "Search Organization", "assumed"),
+    "organization_info": Endpoint("GET", "/ssl/v2/organization/info", SAFE, "Get Organization Info", "assumed"),
     "organization_contact_update": Endpoint(
         "PUT", "/ssl/v2/organization/{organizationId}/contact", IDEMPOTENT, "Update Organization Contact", "assumed"
     ),

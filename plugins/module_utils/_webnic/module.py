@@ -67,7 +67,9 @@ class WebNICModule(AnsibleModule):
                 self.fail_json(msg=missing_required_lib("requests"), exception=str(REQUESTS_IMPORT_ERROR))
             for option, env in (("api_username", "WEBNIC_API_USERNAME"), ("api_password", "WEBNIC_API_PASSWORD")):
                 if not self.params.get(option):
-                    self.fail_field(option, "is required to call the WebNIC API", "Set it or the %s environment variable" % env)
+                    self.fail_field(
+                        option, "is required to call the WebNIC API", "Set it or the %s environment variable" % env
+                    )
             if not self.params["validate_certs"]:
                 self.warn(
                     "validate_certs=false: the WebNIC API's TLS certificate is not verified; "

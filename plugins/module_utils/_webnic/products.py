@@ -51,7 +51,11 @@ def check_against_rules(
     total = (san_count or 0) + (wildcard_san_count or 0)
     if total and allow_san is False:
         problems.append(
-            (san_field, "%s does not accept extra names (SANs)" % product, "Order a multi-domain product or drop the SANs")
+            (
+                san_field,
+                "%s does not accept extra names (SANs)" % product,
+                "Order a multi-domain product or drop the SANs",
+            )
         )
     elif wildcard_san_count and allow_wsan is False:
         problems.append(
@@ -59,19 +63,32 @@ def check_against_rules(
         )
     if max_san not in (None, "") and total > int(max_san):
         problems.append(
-            (san_field, "%d extra names exceed the maximum of %s for %s" % (total, max_san, product),
-             "Split the names over several certificates or pick a product with a higher maxSan")
+            (
+                san_field,
+                "%d extra names exceed the maximum of %s for %s" % (total, max_san, product),
+                "Split the names over several certificates or pick a product with a higher maxSan",
+            )
         )
     if common_name and common_name.startswith("*.") and _flag(rules, "wildcard") is False:
         problems.append(
-            ("common_name", "%s does not issue wildcard certificates" % product, "Use a wildcard product for %s" % common_name)
+            (
+                "common_name",
+                "%s does not issue wildcard certificates" % product,
+                "Use a wildcard product for %s" % common_name,
+            )
         )
     key_types = rules.get("keyTypes") or []
     if key_type and key_types and key_type not in key_types:
-        problems.append(("csr", "key type %s is not accepted by %s" % (key_type, product), "Use one of %s" % ", ".join(key_types)))
+        problems.append(
+            ("csr", "key type %s is not accepted by %s" % (key_type, product), "Use one of %s" % ", ".join(key_types))
+        )
     auth_types = [a.lower() for a in rules.get("authTypes") or []]
     if auth_type and auth_types and auth_type.lower() not in auth_types:
         problems.append(
-            ("dcv_method", "%s validation is not offered for %s" % (auth_type, product), "Use one of %s" % ", ".join(auth_types))
+            (
+                "dcv_method",
+                "%s validation is not offered for %s" % (auth_type, product),
+                "Use one of %s" % ", ".join(auth_types),
+            )
         )
     return problems

@@ -8,6 +8,7 @@ import stat
 import threading
 
 import pytest
+
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.client import USER_AGENT, WebNICClient
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.endpoints import ENDPOINTS
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import (

@@ -46,9 +46,8 @@ def run_module(module, args, check_mode=False, diff=False, env=None):
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = value
-        with patch_module_args(full_args), contextlib.redirect_stdout(stdout):
-            with pytest.raises(SystemExit):
-                module.main()
+        with patch_module_args(full_args), contextlib.redirect_stdout(stdout), pytest.raises(SystemExit):
+            module.main()
     finally:
         for key, value in saved_env.items():
             if value is None:

@@ -26,7 +26,9 @@ def test_price_matches_the_documented_example(simulator):
 def test_names_are_counted_into_plain_and_wildcard_sans(simulator):
     result = run_module(
         webnic_ssl_price,
-        connection_args(simulator, product_key="ssl123", subject_alt_names=["a.example.com", "*.example.com", "B.example.com"]),
+        connection_args(
+            simulator, product_key="ssl123", subject_alt_names=["a.example.com", "*.example.com", "B.example.com"]
+        ),
     )
     assert (result["san_count"], result["wildcard_san_count"]) == (2, 1)
     assert result["price"] == 50.0
@@ -69,7 +71,11 @@ def test_missing_credentials_name_the_option_and_env_var(simulator):
 
 
 def test_credentials_from_environment(simulator):
-    env = {"WEBNIC_API_USERNAME": "api-demo", "WEBNIC_API_PASSWORD": "demo-secret", "WEBNIC_API_ENDPOINT": simulator.url}
+    env = {
+        "WEBNIC_API_USERNAME": "api-demo",
+        "WEBNIC_API_PASSWORD": "demo-secret",
+        "WEBNIC_API_ENDPOINT": simulator.url,
+    }
     result = run_module(webnic_ssl_price, {"product_key": "ssl123"}, env=env)
     assert not result.failed, result
     assert "demo-secret" not in result["_stdout"]
@@ -77,7 +83,13 @@ def test_credentials_from_environment(simulator):
 
 def test_bad_endpoint_value_names_the_field():
     result = run_module(
-        webnic_ssl_price, {"api_endpoint": "staging", "api_username": "someone", "api_password": "long-secret-x", "product_key": "ssl123"}
+        webnic_ssl_price,
+        {
+            "api_endpoint": "staging",
+            "api_username": "someone",
+            "api_password": "long-secret-x",
+            "product_key": "ssl123",
+        },
     )
     assert result.failed
     assert result["msg"].startswith("api_endpoint:")
