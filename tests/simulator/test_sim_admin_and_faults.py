@@ -44,7 +44,7 @@ def test_fault_status_then_recovers(api, sim):
     api.mint()
     calls = sim.stats()["calls"].get("GET /reseller/v2/balance", 0)
     sim.fault("GET /reseller/v2/balance", "status", status=503, count=2)
-    for _ in range(2):
+    for _unused in range(2):
         api.fails("GET", "/reseller/v2/balance", status=503, sub_code="SSL5000")
     api.ok("GET", "/reseller/v2/balance")
     assert sim.stats()["calls"]["GET /reseller/v2/balance"] == calls + 3

@@ -65,7 +65,7 @@ def test_file_dcv_fetches_through_the_resolve_map(api, sim, web_root):
 
 
 def test_file_dcv_wrong_content_fails(api, sim, web_root):
-    root, address, _ = web_root
+    root, address, _unused = web_root
     placed = api.place("wrongfile.example.com", auth="file")
     sim.resolve("wrongfile.example.com", address)
     publish(root, dict(placed["commonName"], value="not the token"))
@@ -137,7 +137,7 @@ def test_email_dcv_completes_only_by_approval(api, sim):
     )
     assert placed["commonName"]["value"] == "hostmaster@example.org"
     assert placed["san"][0]["value"] == "admin@example.org"
-    for _ in range(2):
+    for _unused in range(2):
         assert api.info(placed["orderId"])["orderStatus"] == "PENDING"
     result = sim.approve(placed["orderId"])
     assert result["approved"] == ["mail.example.org", "www.mail.example.org"] and result["orderStatus"] == "COMPLETED"

@@ -314,7 +314,7 @@ def test_cancel_of_issued_order_is_refused(api, issued):
 
 
 def test_renew_creates_a_new_charged_linked_order(api, sim, issued):
-    order_id, _, name = issued
+    order_id, _unused, name = issued
     before = sim.balance()
     renewed = api.ok(
         "POST", f"/ssl/v2/orders/{order_id}/renew", json={"term": 2, "csr": make_csr(ec_key(), name), "authType": "dns"}
@@ -352,7 +352,7 @@ def test_renew_refuses_pending_orders_and_other_names(api, issued):
 
 
 def test_reissue_new_key_and_names_keeps_order(api, sim, issued):
-    order_id, _, name = issued
+    order_id, _unused, name = issued
     first = api.info(order_id)
     new_key = rsa_key()
     answer = api.ok(
@@ -389,7 +389,7 @@ def test_reissue_of_pending_order_refused(api):
 
 
 def test_age_then_expiry_and_revoke(api, sim, issued):
-    order_id, _, _ = issued
+    order_id, _unused, _unused2 = issued
     before = api.info(order_id)
     aged = sim.age(order_id, 300)
     after = api.info(order_id)

@@ -85,7 +85,7 @@ def test_generate_csr_then_decode(api, key_type):
     assert decoded["commonName"] == "www.example.com"
     assert decoded["sans"] == ["www.example.com", "example.com"]
     assert decoded["organization"] == "Example" and decoded["countryCode"] == "MY"
-    family, _ = key_type.split("-")
+    family, _unused = key_type.split("-")
     assert decoded["keyType"] == family
     assert decoded["keySize"] == (2048 if family == "RSA" else 384)
     assert decoded["signatureAlgorithm"] in ("sha256WithRSAEncryption", "ecdsa-with-SHA256")

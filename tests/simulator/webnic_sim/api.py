@@ -272,7 +272,7 @@ class Backend:
 
     def authenticate(self, headers):
         value = headers.get("authorization") or ""
-        scheme, _, token = value.partition(" ")
+        scheme, _unused, token = value.partition(" ")
         record = self.store.get("token", _token_key(token.strip())) if scheme.lower() == "bearer" else None
         if record is None or record["exp"] <= time.time():
             raise ApiFailure(401, "RES4001", "Invalid or expired token")
@@ -499,7 +499,7 @@ class Backend:
         today = calib.utcnow()
         months = []
         year, month = today.year, today.month
-        for _ in range(12):
+        for _unused in range(12):
             months.append(f"{year:04d}-{month:02d}")
             year, month = (year, month - 1) if month > 1 else (year - 1, 12)
         counts = dict.fromkeys(reversed(months), 0)
@@ -548,7 +548,7 @@ class Backend:
         except calib.CSRError as exc:
             errors.add("csr", str(exc))
             return None, None
-        _, _, key_type = calib.key_type_of(csr.public_key())
+        _unused, _unused2, key_type = calib.key_type_of(csr.public_key())
         if key_type not in product["keyTypes"]:
             errors.add(
                 "csr",

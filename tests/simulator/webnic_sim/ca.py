@@ -80,7 +80,7 @@ def describe_csr(csr):
         )
     except x509.ExtensionNotFound:
         sans = []
-    family, size, _ = key_type_of(csr.public_key())
+    family, size, _unused = key_type_of(csr.public_key())
     algorithm = csr.signature_algorithm_oid._name  # the OpenSSL short name, e.g. sha256WithRSAEncryption
     return {
         "commonName": _attr(subject, NameOID.COMMON_NAME),

@@ -75,7 +75,7 @@ def test_every_contract_endpoint_is_in_the_table():
 
 def test_one_token_for_many_calls_and_across_clients(simulator, tmp_path):
     first = make_client(simulator, tmp_path)
-    for _ in range(5):
+    for _attempt in range(5):
         first.call("balance")
     second = make_client(simulator, tmp_path)
     second.call("product_list")
