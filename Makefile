@@ -16,9 +16,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 RUFF_PATHS := $(wildcard plugins tests bench demo hack)
 SHELL_SCRIPTS := $(wildcard hack/*.sh .ci/run tests/integration/run.sh tests/integration/targets/*/runme.sh)
-TEST_STEPS := lint sanity units integration e2e packaging
+TEST_STEPS := lint sanity units integration e2e reliability awx bench-check packaging
 
-.PHONY: help bootstrap sync fmt lint sanity units integration e2e packaging test demo build clean
+.PHONY: help bootstrap sync fmt lint sanity units integration e2e reliability awx bench-check bench packaging test demo build clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9_-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -56,15 +56,27 @@ units: bootstrap ## pytest tests/unit tests/simulator (one file: make units PYTE
 integration: bootstrap ## ansible-test integration against a fresh simulator (tests/integration/run.sh)
 	@tests/integration/run.sh $(INTEGRATION_ARGS)
 
-e2e: bootstrap ## pytest tests/e2e (real playbooks + nginx); skipped by `make test` when it has no tests
+e2e: bootstrap ## pytest tests/e2e (real playbooks, real nginx, real TLS handshakes)
 	@if [[ -d tests/e2e ]] && [[ -n "$$(find tests/e2e -name 'test_*.py' -print -quit)" ]]; then \
 	  ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest tests/e2e $(PYTEST_ARGS); \
-	else echo "e2e: no tests in tests/e2e"; fi
+	else echo "e2e: no tests in tests/e2e"; exit 1; fi
+
+reliability: bootstrap ## fault matrix, bad input, secrets, concurrency, interrupted runs, TLS (tests/reliability)
+	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest tests/reliability $(PYTEST_ARGS)
+
+awx: bootstrap ## AWX credential type, ansible-runner secret checks, docs checks (tests/awx)
+	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest tests/awx $(PYTEST_ARGS)
+
+bench-check: bootstrap ## API-call counts of a rollout and of the nightly rerun (tests/bench; counts, never times)
+	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest tests/bench $(PYTEST_ARGS)
+
+bench: bootstrap ## fleet benchmark 1/10/50 hosts vs ping/copy/uri baselines -> bench/output (docs/performance.md)
+	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) bench/run.py $(BENCH_ARGS)
 
 packaging: bootstrap ## build + install the tarball, ansible-doc every module, EE definition, changelog
 	@$(PY) -m pytest tests/packaging $(PYTEST_ARGS)
 
-test: ## run lint sanity units integration e2e packaging (all of them), end with `N passed, N failed`
+test: ## run every step (lint sanity units integration e2e reliability awx bench-check packaging), end with `N passed, N failed`
 	@MAKE="$(MAKE)" hack/run-steps.sh $(TEST_STEPS)
 
 demo: bootstrap ## run the demo (demo/run.py) against the simulator
