@@ -339,7 +339,9 @@ class WebNICClient:
                 fields.append((item.get("field"), "; ".join(str(m) for m in messages if m)))
         for item in payload.get("validationErrors") or []:
             if isinstance(item, dict):
-                fields.append((item.get("field"), str(item.get("message"))))
+                pair = (item.get("field"), str(item.get("message")))
+                if pair not in fields:  # WebNIC may report the same problem in both arrays
+                    fields.append(pair)
         message = payload.get("message") or ""
         if error.get("message") and error.get("message") != message:
             message = "%s %s" % (message, error["message"]) if message else error["message"]
