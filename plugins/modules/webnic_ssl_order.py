@@ -807,19 +807,20 @@ class OrderRun:
         key_matches = None
         if ord_.is_issued(order) and self.csr is not None and not names_differ:
             key_matches = self.certificate_key_matches(order)
-        if names_differ or key_matches is False:
-            what = []
-            if names_differ:
-                what.append("its names are %s but %s were requested" % (", ".join(have_names), ", ".join(wanted_names)))
-            if key_matches is False:
-                what.append("its certificate is for another key than the CSR's")
-            self.reissue(order, "; ".join(what))
+        if names_differ:
+            what = "its names are %s but %s were requested" % (", ".join(have_names), ", ".join(wanted_names))
+            self.reissue(order, what)
             return
         if ord_.is_issued(order):
             due, reasons = ord_.order_renewal_decision(
                 order, wanted_names, certificate=self.cert_facts, **self.renewal_options()
             )
             self.result["renewal"] = {"due": due, "reasons": reasons}
+            if not due and key_matches is False:
+                # Outside the renewal window a new key is a reissue; inside it, the renewal below
+                # carries the new CSR anyway (a reissue would only shorten the certificate).
+                self.reissue(order, "its certificate is for another key than the CSR's")
+                return
             if due:
                 if not self.params["renew"]:
                     self.module.warn(

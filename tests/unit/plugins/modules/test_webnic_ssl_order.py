@@ -537,6 +537,16 @@ def test_key_change_is_a_reissue(sim, contact):
     assert (done["action"], done["order_id"]) == ("reissued", old_id), done
 
 
+def test_new_key_inside_the_renewal_window_renews_instead_of_reissuing(sim, contact):
+    old_id = place_issued(sim, contact)
+    sim.age(old_id, 300)  # due
+    csr = make_csr(CN, ["example.com"], key=crypto.generate_private_key("EC-P256"))
+    result = run_module(webnic_ssl_order, order_args(sim, contact, csr=csr))
+    assert not result.failed, result
+    assert (result["action"], result["renewed_from"]) == ("renewed", old_id)
+    assert "POST /ssl/v2/orders/{orderId}/reissue" not in sim.stats()["calls"]
+
+
 # ------------------------------------------------------------------------------ absent
 
 
