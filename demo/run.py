@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """`make demo`: the webnic.ssl.certificate role rolls a certificate out to three real nginx servers.
 
@@ -86,7 +85,7 @@ class Demo:
     def handshakes(self, fleet, ca_file, expected_serial):
         for name, nginx in fleet.hosts.items():
             seen = None
-            for _ in range(50):  # a reload hands over to new workers asynchronously
+            for _attempt in range(50):  # a reload hands over to new workers asynchronously
                 seen = nginx.handshake(ca_file)
                 if seen.ok and seen.serial == expected_serial:
                     break
@@ -169,9 +168,13 @@ class Demo:
         return 0
 
 
+def _interrupt(*_args):
+    raise KeyboardInterrupt()
+
+
 def main():
     # SIGTERM (CI timeouts, `kill`) cleans up like Ctrl-C does.
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    signal.signal(signal.SIGTERM, _interrupt)
     return Demo().run()
 
 

@@ -134,7 +134,7 @@ def validate(credential_type):
             raise CredentialTypeError("field id %r is reserved or repeated" % field["id"])
         ids.add(field["id"])
         kind = field.get("type", "string")
-        if "default" in field and type(field["default"]) is not {"string": str, "boolean": bool}[kind]:
+        if "default" in field and not isinstance(field["default"], {"string": str, "boolean": bool}[kind]):
             raise CredentialTypeError("default of %s is not a %s" % (field["id"], kind))
         for key in ("choices", "multiline", "format", "secret"):
             if key in field and kind != "string":
