@@ -16,9 +16,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 RUFF_PATHS := $(wildcard plugins tests bench demo hack)
 SHELL_SCRIPTS := $(wildcard hack/*.sh .ci/run tests/integration/run.sh tests/integration/targets/*/runme.sh)
-TEST_STEPS := lint sanity units integration e2e reliability awx bench-check packaging
+TEST_STEPS := lint sanity sanity-2.21 units units-2.21 integration e2e reliability awx bench-check packaging
 
-.PHONY: help bootstrap sync fmt lint sanity units integration e2e reliability awx bench-check bench packaging test demo build clean
+.PHONY: help bootstrap sync fmt lint sanity sanity-2.21 units units-2.21 integration e2e reliability awx bench-check bench packaging test demo build clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9_-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -50,6 +50,16 @@ sanity: bootstrap ## ansible-test sanity --venv --python 3.11 on the synced copy
 	@dest=$$(hack/sync-collection.sh); cd "$$dest"; \
 	ansible-test sanity --venv --python 3.11 --color no $(SANITY_ARGS) 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
 
+sanity-2.21: bootstrap ## ansible-test sanity with the newest ansible-core (2.21, Python 3.12, .venv-2.21)
+	@hack/bootstrap-newest.sh
+	@dest=$$(SYNC_DEST=$(ROOT)/.venv-2.21/ac/ansible_collections/webnic/ssl hack/sync-collection.sh); cd "$$dest"; \
+	PATH="$(ROOT)/.venv-2.21/bin:$$PATH" VIRTUAL_ENV="$(ROOT)/.venv-2.21" ANSIBLE_PYTHON_INTERPRETER="$(ROOT)/.venv-2.21/bin/python" \
+	  ansible-test sanity --venv --python 3.12 --color no $(SANITY_ARGS) 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
+
+units-2.21: bootstrap ## unit + simulator tests with the newest ansible-core (2.21, Python 3.12, .venv-2.21)
+	@hack/bootstrap-newest.sh
+	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(ROOT)/.venv-2.21/bin/python -m pytest $(or $(PYTEST_ARGS),tests/unit tests/simulator)
+
 units: bootstrap ## pytest tests/unit tests/simulator (one file: make units PYTEST_ARGS=tests/unit/test_x.py)
 	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest $(or $(PYTEST_ARGS),tests/unit tests/simulator)
 
@@ -76,7 +86,7 @@ bench: bootstrap ## fleet benchmark 1/10/50 hosts vs ping/copy/uri baselines -> 
 packaging: bootstrap ## build + install the tarball, ansible-doc every module, EE definition, changelog
 	@$(PY) -m pytest tests/packaging $(PYTEST_ARGS)
 
-test: ## run every step (lint sanity units integration e2e reliability awx bench-check packaging), end with `N passed, N failed`
+test: ## run every step (lint sanity sanity-2.21 units units-2.21 integration e2e reliability awx bench-check packaging), end with `N passed, N failed`
 	@MAKE="$(MAKE)" hack/run-steps.sh $(TEST_STEPS)
 
 demo: bootstrap ## run the demo (demo/run.py) against the simulator

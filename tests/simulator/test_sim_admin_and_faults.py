@@ -29,8 +29,20 @@ def test_stats_count_calls_by_path_template(fresh_api, simulator):
         "GET /nope": 1,
     }
     assert (stats["total"], stats["token_mints"], stats["writes"]) == (6, 1, 3)
+    assert stats["requests"] == stats["calls"]
+    assert stats["orders"] == {"stats.example.com": 1}
+    assert stats["balance"] == 10000.0  # placed, then cancelled and refunded
     simulator.reset_stats()
-    assert simulator.stats() == {"total": 0, "calls": {}, "token_mints": 0, "writes": 0}
+    after = simulator.stats()
+    counters = (after["total"], after["calls"], after["requests"], after["token_mints"], after["writes"])
+    assert counters == (0, {}, {}, 0, 0)
+    assert after["orders"] == {"stats.example.com": 1}  # orders are state, not counters
+
+
+def test_root_ca_is_served_as_ca_pem(simulator):
+    pem = requests.get(simulator.url + "/_sim/ca.pem", timeout=10).text
+    assert pem.startswith("-----BEGIN CERTIFICATE-----")
+    assert pem == simulator.ca_pem
 
 
 @pytest.fixture(autouse=True)
@@ -147,7 +159,7 @@ def test_restart_keeps_orders_tokens_balance_and_ca(fresh_api, simulator):
     assert (simulator.state_dir / "url").read_text().strip() == simulator.url
     info = fresh_api.info(placed["orderId"])  # same token still valid
     assert info["commonName"] == "persist.example.com"
-    assert simulator.balance() == 990.0 and simulator.stats()["token_mints"] == 1
+    assert simulator.balance() == 9990.0 and simulator.stats()["token_mints"] == 1
     assert [o["orderId"] for o in simulator.orders("persist.example.com")] == [placed["orderId"]]
     second = fresh_api.place("persist2.example.com")
     assert int(second["orderId"]) == int(placed["orderId"]) + 1
@@ -189,7 +201,7 @@ def test_tls_mode_serves_with_the_simulator_ca(simulator_tls):
     assert api.ok("GET", "/reseller/v2/balance")["currency"] == "USD"
     with pytest.raises(requests.exceptions.SSLError):
         requests.get(simulator_tls.url + "/_sim/balance", timeout=10)
-    assert simulator_tls.balance() == 1000.0
+    assert simulator_tls.balance() == 10000.0
     context = ssl.create_default_context(cafile=simulator_tls.ca_path)
     port = int(simulator_tls.url.rsplit(":", 1)[1])
     with (

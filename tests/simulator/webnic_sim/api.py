@@ -1399,6 +1399,7 @@ ADMIN_ROUTES = [
     ("POST", "/_sim/config", "admin_config"),
     ("GET", "/_sim/config", "admin_config"),
     ("GET", "/_sim/ca", "admin_ca"),
+    ("GET", "/_sim/ca.pem", "admin_ca"),
     ("GET", "/_sim/stats", None),
     ("POST", "/_sim/stats/reset", None),
     ("POST", "/_sim/faults", None),

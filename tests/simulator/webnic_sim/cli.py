@@ -47,7 +47,7 @@ def parse_args(argv):
         help="API account (default api-demo:demo-secret)",
     )
     parser.add_argument(
-        "--balance", type=float, default=1000.0, help="opening balance in USD for a new state (default 1000)"
+        "--balance", type=float, default=10000.0, help="opening balance in USD for a new state (default 10000)"
     )
     parser.add_argument(
         "--zone",

@@ -242,7 +242,16 @@ class Handler(BaseHTTPRequestHandler):
         store = self.server.backend.store
         if path == "/_sim/stats":
             with store.transaction():
-                return store.get_kv("stats") or empty_stats()
+                stats = dict(store.get_kv("stats") or empty_stats())
+            # `requests` is the documented name of the per-endpoint counters (`calls` kept as an alias).
+            stats["requests"] = dict(stats["calls"])
+            backend = self.server.backend
+            orders = {}
+            for order in backend.admin_orders(request):
+                orders[order["commonName"]] = orders.get(order["commonName"], 0) + 1
+            stats["orders"] = orders
+            stats["balance"] = backend.admin_balance_get(request)["balance"]
+            return stats
         if path == "/_sim/stats/reset":
             with store.transaction():
                 store.set_kv("stats", empty_stats())

@@ -270,3 +270,22 @@ def test_user_agent_names_the_collection(tmp_path):
         server.shutdown()
     assert seen["ua"] == USER_AGENT
     assert "webnic.ssl/" in USER_AGENT
+
+
+def test_persistent_malformed_json_is_a_clear_error(simulator, tmp_path):
+    client = make_client(simulator, tmp_path, max_attempts=3)
+    client.call("balance")
+    simulator.fault("GET /ssl/v2/products/list", "malformed", count=10)
+    with pytest.raises(TransportError) as info:
+        client.call("product_list")
+    assert "malformed JSON" in str(info.value)
+    assert client.calls["product_list"] == 3
+
+
+def test_persistent_503_fails_after_the_bound_with_a_clear_message(simulator, tmp_path):
+    client = make_client(simulator, tmp_path, max_attempts=4)
+    simulator.fault("GET /reseller/v2/balance", "status", status=503, count=10)
+    with pytest.raises(ApiError) as info:
+        client.call("balance")
+    assert client.calls["balance"] == 4
+    assert "HTTP 503" in str(info.value) and "GET /reseller/v2/balance" in str(info.value)

@@ -124,7 +124,7 @@ def test_place_then_rerun_adopts_without_write_call(sim, contact):
         "email": "admin@example.com",
     }
     assert first["changed_reasons"] and "placed a new order" in first["changed_reasons"][0]
-    assert float(sim.balance()) == 990.0
+    assert float(sim.balance()) == 9990.0
 
     sim.reset_stats()
     again = run_module(webnic_ssl_order, order_args(sim, contact, subject_alt_names=["EXAMPLE.com", CN]))
@@ -167,7 +167,7 @@ def test_check_mode_reports_price_and_sends_no_write_call(sim, contact):
     assert "would place" in result["changed_reasons"][0]
     assert writes(sim) == {}
     assert sim.orders() == []
-    assert float(sim.balance()) == 1000.0
+    assert float(sim.balance()) == 10000.0
 
 
 def test_order_id_adopts_the_given_order(sim, contact):
@@ -231,7 +231,7 @@ def test_lost_response_after_commit_adopts_order(sim, contact):
     assert len(orders) == 1
     assert result["order_id"] == orders[0]["orderId"]
     assert sim.stats()["calls"]["POST /ssl/v2/orders/new"] == 1  # never resent
-    assert float(sim.balance()) == 990.0  # one charge
+    assert float(sim.balance()) == 9990.0  # one charge
     rerun = run_module(webnic_ssl_order, order_args(sim, contact))
     assert (rerun["changed"], rerun["order_id"]) == (False, result["order_id"])
 
@@ -246,7 +246,7 @@ def test_lost_response_to_renew_adopts_the_renewal(sim, contact):
     assert result["order_id"] != old_id
     assert any("answer was lost" in reason for reason in result["changed_reasons"])
     assert sim.stats()["calls"]["POST /ssl/v2/orders/{orderId}/renew"] == 1
-    assert len(sim.orders()) == 2 and float(sim.balance()) == 980.0
+    assert len(sim.orders()) == 2 and float(sim.balance()) == 9980.0
 
 
 def test_lost_response_to_reissue_adopts_the_reissue(sim, contact):
@@ -281,7 +281,7 @@ def test_server_error_on_place_places_no_second_order(sim, contact, status):
     assert result["order_may_exist"] is True
     assert sim.stats()["calls"]["POST /ssl/v2/orders/new"] == 1
     assert sim.orders() == []
-    assert float(sim.balance()) == 1000.0
+    assert float(sim.balance()) == 10000.0
 
 
 # ------------------------------------------------------------------------------ rules before money
@@ -394,7 +394,7 @@ def test_renewal_inside_window_renews_once_and_rerun_adopts(sim, contact):
     assert result["price"] == 10.0
     assert any("lifetime left" in reason for reason in result["changed_reasons"])
     assert sim.stats()["calls"]["POST /ssl/v2/orders/{orderId}/renew"] == 1
-    assert float(sim.balance()) == 980.0
+    assert float(sim.balance()) == 9980.0
 
     sim.reset_stats()
     rerun = run_module(webnic_ssl_order, order_args(sim, contact))
@@ -426,7 +426,7 @@ def test_multi_year_order_gets_a_new_certificate_by_reissue_not_a_purchase(sim, 
     assert (result["changed"], result["action"], result["order_id"]) == (True, "reissued", order_id)
     assert any("paid term runs until" in reason for reason in result["changed_reasons"])
     assert writes(sim) == {"POST /ssl/v2/orders/{orderId}/reissue": 1}
-    assert float(sim.balance()) == 981.0  # only the first purchase (19.0)
+    assert float(sim.balance()) == 9981.0  # only the first purchase (19.0)
 
 
 def test_outside_window_no_renewal(sim, contact):
@@ -507,7 +507,7 @@ def test_name_change_with_reissue_true_reissues(sim, contact):
     assert "api.example.com" in result["changed_reasons"][0]
     assert {d["domain"] for d in result["dcv"]} == {CN, "example.com", "api.example.com"}
     assert writes(sim) == {"POST /ssl/v2/orders/{orderId}/reissue": 1}
-    assert len(sim.orders()) == 1 and float(sim.balance()) == 990.0
+    assert len(sim.orders()) == 1 and float(sim.balance()) == 9990.0
     rerun = run_module(webnic_ssl_order, args)
     assert (rerun["changed"], rerun["order_id"]) == (False, old_id), rerun
     sim.approve(old_id)
@@ -559,7 +559,7 @@ def test_absent_cancels_a_pending_order(sim, contact):
     assert not result.failed, result
     assert (result["changed"], result["action"], result["order_id"]) == (True, "cancelled", order_id)
     assert result["order_status"] in ("CANCELLED", "REFUNDED")
-    assert float(sim.balance()) == 1000.0
+    assert float(sim.balance()) == 10000.0
     again = run_module(webnic_ssl_order, order_args(sim, contact, state="absent"))
     assert (again["changed"], again["action"]) == (False, "none")
 
@@ -654,7 +654,7 @@ def test_twenty_concurrent_processes_place_one_order(sim, contact):
     assert len({r[2] for r in results}) == 1
     assert len(sim.orders()) == 1
     assert sim.stats()["calls"]["POST /ssl/v2/orders/new"] == 1
-    assert float(sim.balance()) == 990.0
+    assert float(sim.balance()) == 9990.0
 
 
 # ------------------------------------------------------------------------------ input checks
