@@ -16,6 +16,10 @@ description:
     search matches substrings, so the exact match is made by this module.
   - With neither, searches the account (Order Pagination Search, every page), optionally only orders
     of one O(status).
+  - The filters O(status), O(cert_status), O(live_only), O(product_key) and O(expiring_within_days)
+    apply in every mode.
+  - With O(statistics=true), also returns the account's order statistics (counts per order status and
+    orders per month).
   - Orders awaiting domain validation carry their DCV instructions (Get Auth Info) in one stable shape.
   - This module never changes anything.
 author:
@@ -62,6 +66,27 @@ options:
       - REJECTED
       - REVOKED
       - EXPIRED
+  cert_status:
+    description:
+      - Keep only orders with this C(certStatus). WebNIC's search is asked for the order status only,
+        so this module filters on the certificate status (before any O(details) call).
+    type: str
+    choices:
+      - INITIAL
+      - ACTIVE
+      - COMPLETED
+      - PENDING_REISSUE
+      - EXPIRED
+      - REVOKED
+      - CANCELLED
+      - FAILED
+  expiring_within_days:
+    description:
+      - Keep only orders whose certificate ends (C(dtcertexpire)) within this many days from now.
+      - Orders whose certificate has already ended are kept too; add O(cert_status=ACTIVE) or
+        O(live_only=true) to leave them out. Orders without a certificate end date are left out.
+      - Must be 0 or more.
+    type: int
   live_only:
     description:
       - Keep only live orders (any status but CANCELLED, REFUNDED, REJECTED, REVOKED and EXPIRED).
@@ -83,6 +108,12 @@ options:
       - Read the DCV instructions of orders that await domain validation (one call per such order).
     type: bool
     default: true
+  statistics:
+    description:
+      - Also read the account's order statistics (Order Statistics and Order Graph Statistics, two calls)
+        and return them as RV(statistics) and RV(statistics_graph).
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -105,6 +136,24 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     msg: "{{ item.0.order_id }}: {{ item.1.domain }} by {{ item.1.method }}"
   loop: "{{ pending.orders | subelements('dcv') }}"
+
+- name: Active certificates of the account
+  webnic.ssl.webnic_ssl_order_info:
+    cert_status: ACTIVE
+    dcv: false
+  register: active
+
+- name: Certificates that end within 30 days (or have already ended)
+  webnic.ssl.webnic_ssl_order_info:
+    expiring_within_days: 30
+    dcv: false
+  register: expiring
+
+- name: Order counts of the account, per status and per month
+  webnic.ssl.webnic_ssl_order_info:
+    statistics: true
+    dcv: false
+  register: stats
 """
 
 RETURN = r"""
@@ -216,11 +265,24 @@ count:
   returned: always
   type: int
   sample: 1
+statistics:
+  description: Number of orders of the account per order status, as WebNIC's Order Statistics returns it.
+  returned: when O(statistics=true)
+  type: dict
+  sample: {"PENDING": 2, "COMPLETED": 5, "EXPIRED": 1}
+statistics_graph:
+  description: Number of orders placed per month, as WebNIC's Order Graph Statistics returns it.
+  returned: when O(statistics=true)
+  type: list
+  elements: dict
+  sample: [{"month": "2026-11", "count": 3}, {"month": "2026-12", "count": 1}]
 api_calls:
   description: HTTP requests sent to WebNIC by this task (token minting included).
   returned: always
   type: int
 """
+
+import datetime
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import orders as ord_
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dcv import dcv_instructions
@@ -240,16 +302,45 @@ def _dcv(client, order, module):
         return []
 
 
-def _keep(order, params):
+def _expires_within(order, deadline):
+    cert_end = ord_.parse_api_time(order.get("dtcertexpire"))
+    return cert_end is not None and cert_end <= deadline
+
+
+def _keep(order, params, deadline=None):
     if params["status"] and ord_.order_status(order) != params["status"]:
         return False
+    if params["cert_status"] and ord_.cert_status(order) != params["cert_status"]:
+        return False
     if params["live_only"] and not ord_.is_live(order):
+        return False
+    if deadline is not None and not _expires_within(order, deadline):
         return False
     return not (params["product_key"] and not ord_.product_matches(order, params["product_key"], ()))
 
 
+def _search(client, params):
+    found = ord_.search_orders(client, status=params["status"])
+    if params["cert_status"]:
+        # WebNIC's search filters on the order status only: the certificate status is filtered here.
+        found = [item for item in found if ord_.cert_status(item) == params["cert_status"]]
+    return found
+
+
 def run(module):
     params = module.params
+    deadline = None
+    if params["expiring_within_days"] is not None:
+        if params["expiring_within_days"] < 0:
+            module.fail_field(
+                "expiring_within_days",
+                "must be 0 or more, not %d" % params["expiring_within_days"],
+                "Give the number of days from now",
+            )
+        try:
+            deadline = datetime.datetime.now(ord_.UTC) + datetime.timedelta(days=params["expiring_within_days"])
+        except OverflowError:
+            deadline = datetime.datetime.max.replace(tzinfo=ord_.UTC)
     client = module.client
     if params["order_id"]:
         order = ord_.get_order(client, params["order_id"])
@@ -259,18 +350,22 @@ def run(module):
         found = ord_.find_orders(client, name, live_only=False)
         found.reverse()
     else:
-        found = ord_.search_orders(client, status=params["status"])
+        found = _search(client, params)
         if params["details"]:
             found = [ord_.get_order(client, ord_.order_id_of(item)) or item for item in found]
     result = []
     for order in found:
-        if not _keep(order, params):
+        if not _keep(order, params, deadline):
             continue
         entry = ord_.curated_order(order)
         entry["dcv"] = _dcv(client, order, module) if params["dcv"] else []
         entry["raw"] = order
         result.append(entry)
-    return {"changed": False, "orders": result, "count": len(result)}
+    output = {"changed": False, "orders": result, "count": len(result)}
+    if params["statistics"]:
+        output["statistics"] = client.call("order_statistics") or {}
+        output["statistics_graph"] = client.call("order_statistics_graph") or []
+    return output
 
 
 def main():
@@ -294,10 +389,25 @@ def main():
                     "EXPIRED",
                 ],
             ),
+            cert_status=dict(
+                type="str",
+                choices=[
+                    "INITIAL",
+                    "ACTIVE",
+                    "COMPLETED",
+                    "PENDING_REISSUE",
+                    "EXPIRED",
+                    "REVOKED",
+                    "CANCELLED",
+                    "FAILED",
+                ],
+            ),
+            expiring_within_days=dict(type="int"),
             live_only=dict(type="bool", default=False),
             product_key=dict(type="str", no_log=False),
             details=dict(type="bool", default=False),
             dcv=dict(type="bool", default=True),
+            statistics=dict(type="bool", default=False),
         ),
         mutually_exclusive=[("order_id", "common_name")],
         supports_check_mode=True,

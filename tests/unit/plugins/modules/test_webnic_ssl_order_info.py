@@ -118,3 +118,86 @@ def test_live_only_and_check_mode(sim, three_orders):
 def test_order_id_and_common_name_are_exclusive(sim):
     result = run_module(webnic_ssl_order_info, connection_args(sim, order_id="1", common_name="a.example.com"))
     assert result.failed and "mutually exclusive" in result["msg"]
+
+
+def test_cert_status_filter(sim, three_orders):
+    www, shop, mail = three_orders
+    active = run_module(webnic_ssl_order_info, connection_args(sim, cert_status="ACTIVE"))
+    assert not active.failed, active
+    assert [o["order_id"] for o in active["orders"]] == [mail]
+    assert active["orders"][0]["cert_status"] == "ACTIVE"
+    initial = run_module(webnic_ssl_order_info, connection_args(sim, cert_status="INITIAL", details=True, dcv=False))
+    assert sorted(o["order_id"] for o in initial["orders"]) == sorted([www, shop])
+    assert all(o["cert_status"] == "INITIAL" for o in initial["orders"])
+    by_name = run_module(
+        webnic_ssl_order_info, connection_args(sim, common_name="mail.example.com", cert_status="INITIAL")
+    )
+    assert by_name["orders"] == [] and by_name["count"] == 0
+    expired = run_module(webnic_ssl_order_info, connection_args(sim, cert_status="EXPIRED"))
+    assert expired["orders"] == []
+    assert writes(sim) == {}
+
+
+def test_expiring_within_days(sim, three_orders):
+    _www, _shop, mail = three_orders
+    sim.age(mail, 300)  # a one-year certificate now has about 65 days left
+    soon = run_module(webnic_ssl_order_info, connection_args(sim, expiring_within_days=90, dcv=False))
+    assert not soon.failed, soon
+    assert [o["order_id"] for o in soon["orders"]] == [mail]  # the pending orders have no certificate end
+    assert soon["orders"][0]["cert_expires"]
+    later = run_module(webnic_ssl_order_info, connection_args(sim, expiring_within_days=30, dcv=False))
+    assert not later.failed, later
+    assert later["orders"] == []
+    one = run_module(webnic_ssl_order_info, connection_args(sim, order_id=mail, expiring_within_days=90))
+    assert [o["order_id"] for o in one["orders"]] == [mail]
+    none = run_module(webnic_ssl_order_info, connection_args(sim, order_id=mail, expiring_within_days=0))
+    assert none["orders"] == []
+    assert writes(sim) == {}
+
+
+def test_negative_expiring_within_days_fails_without_calling(sim):
+    sim.reset_stats()
+    result = run_module(webnic_ssl_order_info, connection_args(sim, expiring_within_days=-1))
+    assert result.failed
+    assert result["field"] == "expiring_within_days" and "expiring_within_days" in result["msg"]
+    assert sim.stats()["total"] == 0
+
+
+def test_statistics(sim, three_orders):
+    plain = run_module(webnic_ssl_order_info, connection_args(sim, dcv=False))
+    assert "statistics" not in plain and "statistics_graph" not in plain
+    sim.reset_stats()
+    result = run_module(webnic_ssl_order_info, connection_args(sim, statistics=True, dcv=False))
+    assert not result.failed, result
+    by_status = {}
+    for order in result["orders"]:
+        by_status[order["order_status"]] = by_status.get(order["order_status"], 0) + 1
+    assert by_status == {"PENDING": 2, "COMPLETED": 1}
+    assert {k: v for k, v in result["statistics"].items() if v} == by_status
+    graph = result["statistics_graph"]
+    assert isinstance(graph, list) and len(graph) == 12
+    assert all(set(point) == {"month", "count"} for point in graph)
+    assert sum(point["count"] for point in graph) == 3
+    calls = sim.stats()["calls"]
+    assert calls["GET /ssl/v2/orders/statistics"] == 1
+    assert calls["GET /ssl/v2/orders/statistics/graph"] == 1
+
+
+def test_never_writes(sim, three_orders):
+    www, _shop, mail = three_orders
+    sim.age(mail, 300)
+    sim.reset_stats()
+    for extra in (
+        {},
+        {"order_id": www},
+        {"common_name": "www.example.com"},
+        {"status": "PENDING", "details": True},
+        {"cert_status": "ACTIVE", "expiring_within_days": 90, "statistics": True},
+    ):
+        result = run_module(webnic_ssl_order_info, connection_args(sim, **extra))
+        assert not result.failed, (extra, result)
+        assert result["changed"] is False
+    calls = sim.stats()["calls"]
+    assert writes(sim) == {}
+    posts = {name for name in calls if not name.startswith("GET ")}
+    assert posts <= {"POST /ssl/v2/orders/search", "POST /ssl/v2/auth/token"}, calls
