@@ -11,6 +11,7 @@ import json
 import os
 
 import pytest
+from ansible.module_utils.common import warnings as warnings_module
 from ansible.module_utils.testing import patch_module_args
 
 
@@ -37,6 +38,10 @@ def run_module(module, args, check_mode=False, diff=False, env=None):
         full_args["_ansible_check_mode"] = True
     if diff:
         full_args["_ansible_diff"] = True
+    # Warnings and deprecations are process-global in ansible-core; each real module run starts a
+    # fresh process, so an in-process run must start with none left over from an earlier one.
+    warnings_module._global_warnings.clear()
+    warnings_module._global_deprecations.clear()
     stdout = io.StringIO()
     saved_env = {}
     try:
