@@ -28,7 +28,8 @@ from cryptography.x509.oid import NameOID
 
 ROOT = Path(__file__).resolve().parents[2]
 VENV = ROOT / ".venv"
-COLLECTIONS_PATH = VENV / "collections"
+# WEBNIC_SSL_COLLECTIONS_PATH runs the playbooks against another copy, e.g. an installed tarball.
+COLLECTIONS_PATH = Path(os.environ.get("WEBNIC_SSL_COLLECTIONS_PATH") or VENV / "collections")
 SIM_PATH = ROOT / "tests" / "simulator"
 
 NGINX_MISSING = (
