@@ -241,7 +241,7 @@ validated:
   type: bool
   sample: false
 approvers:
-  description: The approver addresses WebNIC accepts, per name validated by e-mail (and for the common name).
+  description: The approver addresses WebNIC accepts, per name validated by e-mail (empty when no name is).
   returned: success
   type: dict
   sample: {"www.example.com": ["admin@example.com", "administrator@example.com", "hostmaster@example.com"]}
@@ -475,9 +475,25 @@ def run(module):
     if params["wait_interval"] <= 0:
         module.fail_field("wait_interval", "must be positive", "Give seconds, for example 10")
 
-    info = resolve_order(module)
-    order_id = order_id_of(info) or params["order_id"]
-    auth = client.call("auth_info", path={"orderId": order_id}) or {}
+    if params["order_id"] and not params["common_name"]:
+        # The id is enough: Get Auth Info and Check DCV Status carry the names and the status, so the
+        # order itself is not read (one call less per run).
+        info = {}
+        order_id = params["order_id"]
+        try:
+            auth = client.call("auth_info", path={"orderId": order_id}) or {}
+        except ApiError as exc:
+            if exc.status in (400, 404):
+                module.fail_field(
+                    "order_id",
+                    "WebNIC knows no order %s" % order_id,
+                    "Check the id (webnic.ssl.webnic_ssl_order_info lists orders)",
+                )
+            raise
+    else:
+        info = resolve_order(module)
+        order_id = order_id_of(info) or params["order_id"]
+        auth = client.call("auth_info", path={"orderId": order_id}) or {}
     instructions = dcv_instructions(auth)
     status = client.call("dcv_status", path={"orderId": order_id}) or {}
     entries = validation_entries(status, instructions)
@@ -583,25 +599,25 @@ def run(module):
                 )
         waited = round(time.monotonic() - started, 3)
 
-    approver_names = [info.get("commonName") or names[0]] if names else []
-    approver_names += [
+    # Only the names validated by e-mail have approvers: file and DNS validation cost no extra call.
+    approver_names = [
         n
         for n in names
-        if n not in approver_names
-        and ((methods.get(n) or next((e["method"] for e in instructions if e["domain"] == n), None)) == "email")
+        if (methods.get(n) or next((e["method"] for e in instructions if e["domain"] == n), None)) == "email"
     ]
-    try:
-        approver_map = approver_lists(client, [_lower(n) for n in approver_names])
-    except ApiError as exc:
-        module.warn("Could not read the approver list: %s" % exc.render())
-        approver_map = {}
+    approver_map = {}
+    if approver_names:
+        try:
+            approver_map = approver_lists(client, [_lower(n) for n in approver_names])
+        except ApiError as exc:
+            module.warn("Could not read the approver list: %s" % exc.render())
 
     pending_domains = [e["domain"] for e in entries if e["status"] != "VALIDATED"]
     result = {
         "changed": bool(reasons),
         "changed_reasons": reasons,
         "order_id": order_id,
-        "common_name": info.get("commonName"),
+        "common_name": info.get("commonName") or (instructions[0]["domain"] if instructions else None),
         "order_status": status.get("orderStatus") or info.get("orderStatus"),
         "cert_status": status.get("certStatus") or info.get("certStatus"),
         "dcv": instructions,

@@ -25,6 +25,7 @@ from reliability_helpers import (
 from ansible_collections.webnic.ssl.plugins.modules import (
     webnic_dns_record,
     webnic_ssl_cert_download,
+    webnic_ssl_cert_install,
     webnic_ssl_contact,
     webnic_ssl_csr,
     webnic_ssl_dcv,
@@ -80,6 +81,21 @@ def sans(n):
 
 def download(**extra):
     args = {"order_id": "{order}", "dest": "{work}/www.crt", "privatekey_path": "{key}"}
+    args.update(extra)
+    return args
+
+
+def cert_install(**extra):
+    """The scene's issued certificate and its key, to be installed under {work}/tls (not there yet)."""
+    args = {
+        "certificate_path": "{work}/tls/www.crt",
+        "certificate": "{cert_pem}",
+        "fullchain_path": "{work}/tls/www.fullchain.pem",
+        "fullchain": "{cert_pem}",
+        "privatekey_path": "{work}/tls/www.key",
+        "privatekey": "{key_file_pem}",
+        "combined_path": "{work}/tls/www.pem",
+    }
     args.update(extra)
     return args
 
@@ -216,6 +232,22 @@ CASES = [
         "common_name",
     ),
     ("download wait_timeout type", webnic_ssl_cert_download, download(wait_timeout="x"), "wait_timeout"),
+    # webnic_ssl_cert_install
+    (
+        "cert_install key does not match",
+        webnic_ssl_cert_install,
+        cert_install(privatekey="{other_key_pem}"),
+        "privatekey",
+    ),
+    ("cert_install certificate not PEM", webnic_ssl_cert_install, cert_install(certificate="{cert}"), "certificate"),
+    (
+        "cert_install combined without key",
+        webnic_ssl_cert_install,
+        cert_install(privatekey=None, privatekey_path=None),
+        "combined_path",
+    ),
+    ("cert_install symbolic mode", webnic_ssl_cert_install, cert_install(mode="u=rw,go=r"), "mode"),
+    ("cert_install unknown owner", webnic_ssl_cert_install, cert_install(owner="no-such-user-webnic"), "owner"),
     # webnic_ssl_csr
     ("csr key_type choice", webnic_ssl_csr, csr_module(key_type="DSA-1024"), "key_type"),
     ("csr bad common name", webnic_ssl_csr, csr_module(common_name="-bad-.example..com"), "common_name"),
@@ -350,6 +382,9 @@ def scene(tmp_path_factory):
             "locked_key": str(keys / "locked.key"),
             "key_pem": crypto.serialize_private_key(private_key("RSA-2048")).decode(),
             "cert": str(cert_dir / "www.crt"),
+            "cert_pem": (cert_dir / "www.crt").read_text(),
+            "key_file_pem": (keys / "www.key").read_text(),
+            "other_key_pem": (keys / "other.key").read_text(),
             "csr": make_csr(NEW, ["example.com"]),
             "csr_other": make_csr(NEW, ["example.com", "extra.example.com"]),
             "csr_ec": make_csr(NEW, ["example.com"], key_type="EC-P256"),

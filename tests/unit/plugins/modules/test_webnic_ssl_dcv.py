@@ -112,6 +112,9 @@ def test_file_dcv_passes_once_the_file_is_served(simulator, web_server):
     assert waited["validated"] is True
     assert waited["validation"][0]["status"] == "VALIDATED"
     assert waited["pending_domains"] == []
+    # No name is validated by e-mail: no approver list is read (one call less per run).
+    assert waited["approvers"] == {}
+    assert "GET /ssl/v2/domainValidations/approver-list" not in simulator.stats()["calls"]
 
 
 def test_dns_dcv_passes_once_the_record_is_published(simulator):
@@ -237,3 +240,22 @@ def test_waiting_stops_when_the_order_is_cancelled(simulator):
         cancel.join()
     assert result.failed
     assert "will not be issued" in result["msg"]
+
+
+def test_unknown_order_id_is_a_field_error(simulator):
+    result = dcv(simulator, order_id="999999999")
+    assert result.failed
+    assert "order_id" in result["msg"] and "WebNIC knows no order 999999999" in result["msg"], result["msg"]
+    assert "Traceback" not in result["msg"]
+
+
+def test_an_order_id_alone_reads_neither_the_order_nor_the_approvers(simulator):
+    order_id, _key, _answer = place_order(simulator, "www.example.com", auth_type="dns")
+    before = simulator.stats()["calls"]
+    result = dcv(simulator, order_id=order_id)
+    assert not result.failed, result
+    assert result["common_name"] == "www.example.com"
+    assert result["order_status"] == "PENDING"
+    after = simulator.stats()["calls"]
+    made = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
+    assert made == {"GET /ssl/v2/orders/{orderId}/auth/info": 1, "GET /ssl/v2/orders/{orderId}/dcv-status": 1}, made

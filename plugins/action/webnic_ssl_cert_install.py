@@ -1,0 +1,50 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of webnic_ssl_cert_install: the private key travels as a file, never as a module argument.
+
+ansible-core prints the raw arguments of every module it runs when ANSIBLE_DEBUG is on, whatever
+no_log says. So the key given as ``privatekey`` is written to the task's private temporary directory
+on the host (as ansible.builtin.copy does with its ``content``), the module reads it from
+``privatekey_src``, and the directory is removed when the task ends.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+from ansible.errors import AnsibleActionFail
+from ansible.module_utils.common.text.converters import to_bytes
+from ansible.plugins.action import ActionBase
+
+
+class ActionModule(ActionBase):
+    TRANSFERS_FILES = True
+
+    def run(self, tmp=None, task_vars=None):
+        self._supports_check_mode = True
+        self._supports_async = False
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp  # not used since ansible-core 2.5
+
+        module_args = dict(self._task.args)
+        if module_args.get("privatekey_src") is not None:
+            raise AnsibleActionFail("privatekey_src is set by the action plugin: give privatekey (the PEM text of the key)")
+        key = module_args.pop("privatekey", None)
+        try:
+            if key is not None:
+                if not isinstance(key, str):
+                    raise AnsibleActionFail("privatekey: must be the PEM text of the key, not %s" % type(key).__name__)
+                remote_key = self._connection._shell.join_path(self._connection._shell.tmpdir, "privatekey.pem")
+                self._transfer_data(remote_key, to_bytes(key, errors="surrogate_or_strict"))
+                self._fixup_perms2((self._connection._shell.tmpdir, remote_key))
+                module_args["privatekey_src"] = remote_key
+            result.update(
+                self._execute_module(
+                    module_name="webnic.ssl.webnic_ssl_cert_install",
+                    module_args=module_args,
+                    task_vars=task_vars,
+                )
+            )
+        finally:
+            self._remove_tmp_path(self._connection._shell.tmpdir)
+        return result
