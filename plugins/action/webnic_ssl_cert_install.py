@@ -28,7 +28,9 @@ class ActionModule(ActionBase):
 
         module_args = dict(self._task.args)
         if module_args.get("privatekey_src") is not None:
-            raise AnsibleActionFail("privatekey_src is set by the action plugin: give privatekey (the PEM text of the key)")
+            raise AnsibleActionFail(
+                "privatekey_src is set by the action plugin: give privatekey (the PEM text of the key)"
+            )
         key = module_args.pop("privatekey", None)
         try:
             if key is not None:
