@@ -25,7 +25,9 @@ import time
 
 import pytest
 from awx_credentials import ROOT
-from test_runner_secrets import (  # the job layout and the secret scan of the AWX suite, not copies
+
+# The job layout and the secret scan of the AWX suite, not copies; no_ambient_credentials is an autouse fixture.
+from test_runner_secrets import (  # pylint: disable=unused-import
     assert_no_secret,
     awx_job,
     cached_tokens,
