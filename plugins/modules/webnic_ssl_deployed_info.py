@@ -15,6 +15,9 @@ description:
     "is it due, and why" with the same renewal rule the order module uses (expired, inside
     O(remaining_days) or O(remaining_percentage) of its lifetime, names differ), plus the facts of
     the host itself (no certificate, key missing, key does not match, metadata missing).
+  - With O(fullchain_path), O(chain_path) and O(combined_path), also checks the files the web server
+    actually serves. A served file that is missing, unreadable or holds another certificate or key
+    makes the certificate due, so that a lost or stale file is repaired before the next reload.
   - Makes no call to the WebNIC API and needs no credentials; it runs on the managed host.
   - Never returns key material.
   - The C(webnic.ssl.certificate) role runs it first to decide what to do.
@@ -51,6 +54,30 @@ options:
     description:
       - The passphrase of O(privatekey_path).
     type: str
+  fullchain_path:
+    description:
+      - A served full chain (PEM, leaf first, as nginx reads it).
+      - When given, the certificate is due if this file is missing (reason C(<path> missing)), unreadable,
+        or its first certificate is not the certificate in O(certificate_path)
+        (reason C(<path> holds another certificate), with its serial).
+    type: path
+  chain_path:
+    description:
+      - A served chain of intermediate certificates (PEM, as Apache's C(SSLCertificateChainFile) reads it).
+      - When given, the certificate is due if this file is missing (reason C(<path> missing)), unreadable,
+        or holds certificates none of which issued the certificate in O(certificate_path). An empty file
+        is accepted (a certificate issued by a root directly has no chain).
+    type: path
+  combined_path:
+    description:
+      - A served combined PEM (full chain followed by the private key, as HAProxy reads it).
+      - 'When given, the certificate is due if this file is missing (reason C(<path> missing)), unreadable,
+        if its first certificate is not the certificate in O(certificate_path)
+        (reason C(<path> holds another certificate), with its serial), if it holds no private key
+        (reason C(<path>: no private key)), or if its key is not the key in O(privatekey_path)
+        (without O(privatekey_path), the key of the certificate; reason C(<path>: key does not match)).'
+      - An encrypted key block is read with O(privatekey_passphrase).
+    type: path
   metadata_path:
     description:
       - The JSON file the role writes next to the certificate (C(order_id), C(api_endpoint),
@@ -126,6 +153,16 @@ EXAMPLES = r"""
     api_endpoint: production
   register: deployed
 
+- name: Is it due, counting the files HAProxy and Apache serve (a lost or stale copy makes it due)?
+  webnic.ssl.webnic_ssl_deployed_info:
+    certificate_path: /etc/ssl/certs/www.example.com.crt
+    chain_path: /etc/ssl/certs/www.example.com.chain.pem
+    fullchain_path: /etc/ssl/certs/www.example.com.fullchain.pem
+    combined_path: /etc/haproxy/certs/www.example.com.pem
+    privatekey_path: /etc/ssl/private/www.example.com.key
+    metadata_path: /etc/ssl/certs/www.example.com.webnic.json
+  register: served
+
 - name: Say why
   ansible.builtin.debug:
     msg: "{{ 'renew: ' ~ (deployed.reasons | join('; ')) if deployed.due else 'nothing to do' }}"
@@ -148,7 +185,11 @@ due:
   type: bool
   sample: false
 reasons:
-  description: Why it is due; empty when it is not.
+  description:
+    - Why it is due; empty when it is not.
+    - 'The reasons about O(fullchain_path), O(chain_path) and O(combined_path) start with the file, for example
+      C(/etc/nginx/ssl/www.example.com.fullchain.pem missing) or
+      C(/etc/haproxy/certs/www.example.com.pem: key does not match).'
   returned: always
   type: list
   elements: str
@@ -210,6 +251,7 @@ order_id:
 
 import datetime
 import json
+import re
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
@@ -243,6 +285,98 @@ def read_metadata(path):
     if not isinstance(metadata, dict):
         return None, "metadata missing (%s does not hold a JSON object)" % path
     return metadata, None
+
+
+_PEM_PRIVATE_KEY = re.compile(
+    b"-----BEGIN ((?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY)-----.+?-----END \\1-----", re.DOTALL
+)
+
+
+def read_served(path):
+    """(bytes or None, reason or None) of a served file: a missing or unreadable one is a reason."""
+    try:
+        data = read_file(path)
+    except (IOError, OSError) as exc:
+        return None, "%s unreadable (%s)" % (path, exc.strerror or exc)
+    if data is None:
+        return None, "%s missing" % path
+    return data, None
+
+
+def served_certificates(path, data):
+    """(certificates of ``data`` in file order, reason or None)."""
+    try:
+        return crypto.load_certificates(data), None
+    except crypto.CryptoInputError as exc:
+        return None, "%s unreadable (%s)" % (path, exc.problem)
+
+
+def first_certificate_reason(path, certs, cert):
+    """Why the first certificate of ``certs`` is not ``cert`` (None when it is)."""
+    if not certs:
+        return "%s unreadable (no certificate in it)" % path
+    if cert is None:
+        return None  # the certificate itself is unreadable or missing: already due
+    if crypto.certificate_fingerprint(certs[0]) != crypto.certificate_fingerprint(cert):
+        return "%s holds another certificate (serial %s)" % (path, "%x" % certs[0].serial_number)
+    return None
+
+
+def served_file_reasons(params, cert, key):
+    """Why the served full chain, chain or combined PEM would not serve ``cert`` (with ``key``)."""
+    reasons = []
+    if params["fullchain_path"]:
+        path = params["fullchain_path"]
+        data, problem = read_served(path)
+        certs = None
+        if data is not None:
+            certs, problem = served_certificates(path, data)
+        if certs is not None:
+            problem = first_certificate_reason(path, certs, cert)
+        if problem:
+            reasons.append(problem)
+
+    if params["chain_path"]:
+        path = params["chain_path"]
+        data, problem = read_served(path)
+        certs = None
+        if data is not None:
+            certs, problem = served_certificates(path, data)
+        if certs and cert is not None and cert.issuer != cert.subject:
+            issued = [c for c in certs if c.subject == cert.issuer and crypto.certificate_signed_by(cert, c)]
+            if not issued:
+                problem = "%s holds another chain (none of its %d certificates issued the certificate)" % (
+                    path,
+                    len(certs),
+                )
+        if problem:
+            reasons.append(problem)
+
+    if params["combined_path"]:
+        path = params["combined_path"]
+        data, problem = read_served(path)
+        certs = None
+        if data is not None:
+            certs, problem = served_certificates(path, data)
+        if certs is not None:
+            problem = first_certificate_reason(path, certs, cert)
+        if problem:
+            reasons.append(problem)
+        if data is not None:
+            match = _PEM_PRIVATE_KEY.search(data)
+            served_key = None
+            if not match:
+                reasons.append("%s: no private key" % path)
+            else:
+                passphrase = params["privatekey_passphrase"] if b"ENCRYPTED" in match.group(0) else None
+                try:
+                    served_key = crypto.load_private_key(match.group(0), passphrase)
+                except crypto.CryptoInputError as exc:
+                    reasons.append("%s: key unreadable (%s)" % (path, exc.problem))
+            reference = key if key is not None else cert
+            if served_key is not None and reference is not None and not crypto.same_public_key(served_key, reference):
+                reasons.append("%s: key does not match" % path)
+    return reasons
 
 
 def wanted_names(params, metadata):
@@ -354,6 +488,7 @@ def run(module):
             remaining_percentage=params["remaining_percentage"],
         )
         reasons[:0] = rule_reasons
+    reasons.extend(served_file_reasons(params, cert, key))
     result["due"] = bool(reasons)
     return result
 
@@ -364,6 +499,9 @@ def main():
             certificate_path=dict(type="path", required=True),
             privatekey_path=dict(type="path"),
             privatekey_passphrase=dict(type="str", no_log=True),
+            fullchain_path=dict(type="path"),
+            chain_path=dict(type="path"),
+            combined_path=dict(type="path"),
             metadata_path=dict(type="path"),
             common_name=dict(type="str"),
             subject_alt_names=dict(type="list", elements="str"),

@@ -232,3 +232,191 @@ def test_unreadable_certificate(tmp_path):
     assert result["exists"] is True
     assert result["due"] is True
     assert result["reasons"][0].startswith("certificate unreadable")
+
+
+# ------------------------------------------------------------------ the files the web servers serve
+
+PEM_END = b"-----END CERTIFICATE-----\n"
+
+
+def split_pem(fullchain):
+    """(leaf PEM, chain PEM) of a full chain PEM."""
+    end = fullchain.index(PEM_END) + len(PEM_END)
+    return fullchain[:end], fullchain[end:]
+
+
+@pytest.fixture
+def served(tmp_path, deployed):
+    """``deployed`` as the role writes it: the leaf in .crt, and the chain, full chain and combined PEM."""
+    key = crypto.load_private_key(Path(deployed["privatekey_path"]).read_bytes())
+    fullchain = Path(deployed["certificate_path"]).read_bytes()
+    leaf, chain = split_pem(fullchain)
+    paths = {
+        "certificate_path": tmp_path / "www.example.com.crt",
+        "chain_path": tmp_path / "www.example.com.chain.pem",
+        "fullchain_path": tmp_path / "www.example.com.fullchain.pem",
+        "combined_path": tmp_path / "www.example.com.combined.pem",
+    }
+    paths["certificate_path"].write_bytes(leaf)
+    paths["chain_path"].write_bytes(chain)
+    paths["fullchain_path"].write_bytes(fullchain)
+    paths["combined_path"].write_bytes(fullchain + crypto.serialize_private_key(key))
+    return dict(deployed, **{option: str(path) for option, path in paths.items()})
+
+
+def other_certificate(names=("www.example.com", "example.com"), key=None):
+    """(key, fullchain PEM, serial hex) of another certificate for the same names."""
+    key, fullchain = make_chain(list(names), key=key)
+    return key, fullchain, crypto.parse_certificate(fullchain)["serial"]
+
+
+def test_served_files_all_good_is_not_due(served):
+    result = info(**served, common_name="www.example.com", subject_alt_names=["example.com"])
+    assert not result.failed, result
+    assert result["due"] is False, result["reasons"]
+    assert result["reasons"] == []
+    assert result["key_matches"] is True
+    assert "PRIVATE KEY" not in result["_stdout"]
+
+
+def test_without_the_served_file_options_lost_served_files_are_not_looked_at(served):
+    """Unchanged behaviour when the new options are not given: only certificate, key and metadata count."""
+    for option in ("fullchain_path", "chain_path", "combined_path"):
+        Path(served[option]).unlink()
+    result = info(
+        certificate_path=served["certificate_path"],
+        privatekey_path=served["privatekey_path"],
+        metadata_path=served["metadata_path"],
+    )
+    assert result["due"] is False, result["reasons"]
+    assert result["reasons"] == []
+
+
+@pytest.mark.parametrize("option", ["fullchain_path", "chain_path", "combined_path"])
+def test_missing_served_file_is_due_naming_it(served, option):
+    Path(served[option]).unlink()
+    result = info(**served)
+    assert result["due"] is True
+    assert result["reasons"] == ["%s missing" % served[option]]
+    assert result["exists"] is True
+
+
+def test_fullchain_holding_another_certificate_is_due_with_its_serial(served):
+    _key, stale, serial = other_certificate()
+    Path(served["fullchain_path"]).write_bytes(stale)
+    result = info(**served)
+    assert result["due"] is True
+    assert result["reasons"] == ["%s holds another certificate (serial %s)" % (served["fullchain_path"], serial)]
+
+
+def test_fullchain_must_start_with_the_certificate(served):
+    """Intermediate first: nginx would serve the intermediate as its certificate."""
+    leaf, chain = split_pem(Path(served["fullchain_path"]).read_bytes())
+    Path(served["fullchain_path"]).write_bytes(chain + leaf)
+    serial = crypto.parse_certificate(chain)["serial"]
+    result = info(**served)
+    assert result["reasons"] == ["%s holds another certificate (serial %s)" % (served["fullchain_path"], serial)]
+
+
+def test_combined_holding_another_certificate_is_due(served):
+    key = crypto.load_private_key(Path(served["privatekey_path"]).read_bytes())
+    # The same key, another certificate (a renewal that reused the key but never reached the combined PEM).
+    _key, stale, serial = other_certificate(key=key)
+    Path(served["combined_path"]).write_bytes(stale + crypto.serialize_private_key(key))
+    result = info(**served)
+    assert result["reasons"] == ["%s holds another certificate (serial %s)" % (served["combined_path"], serial)]
+
+
+def test_combined_with_another_key_is_due(served):
+    fullchain = Path(served["fullchain_path"]).read_bytes()
+    other_key = crypto.generate_private_key("EC-P256")
+    Path(served["combined_path"]).write_bytes(fullchain + crypto.serialize_private_key(other_key))
+    result = info(**served)
+    assert result["due"] is True
+    assert result["reasons"] == ["%s: key does not match" % served["combined_path"]]
+    assert result["key_matches"] is True  # the key file itself is right
+    assert "PRIVATE KEY" not in result["_stdout"]
+
+
+def test_combined_key_is_checked_against_the_certificate_without_privatekey_path(served):
+    fullchain = Path(served["fullchain_path"]).read_bytes()
+    Path(served["combined_path"]).write_bytes(
+        fullchain + crypto.serialize_private_key(crypto.generate_private_key("EC-P256"))
+    )
+    result = info(**dict(served, privatekey_path=None))
+    assert result["reasons"] == ["%s: key does not match" % served["combined_path"]]
+
+
+def test_combined_without_a_key_is_due(served):
+    Path(served["combined_path"]).write_bytes(Path(served["fullchain_path"]).read_bytes())
+    result = info(**served)
+    assert result["reasons"] == ["%s: no private key" % served["combined_path"]]
+
+
+def test_combined_with_an_encrypted_key_uses_the_passphrase(served, tmp_path):
+    key = crypto.load_private_key(Path(served["privatekey_path"]).read_bytes())
+    key_path = tmp_path / "encrypted.key"
+    key_path.write_bytes(crypto.serialize_private_key(key, "s3cret-pass"))
+    Path(served["combined_path"]).write_bytes(
+        Path(served["fullchain_path"]).read_bytes() + crypto.serialize_private_key(key, "s3cret-pass")
+    )
+    good = info(**dict(served, privatekey_path=str(key_path), privatekey_passphrase="s3cret-pass"))
+    assert good["due"] is False, good["reasons"]
+    assert "s3cret-pass" not in good["_stdout"]
+    no_passphrase = info(**dict(served, privatekey_path=None))
+    assert no_passphrase["reasons"][0].startswith("%s: key unreadable (" % served["combined_path"])
+
+
+def test_chain_of_another_ca_is_due(served):
+    _key, other = make_chain(["www.example.com"])
+    Path(served["chain_path"]).write_bytes(split_pem(other)[1])
+    result = info(**served)
+    assert result["due"] is True
+    assert result["reasons"] == [
+        "%s holds another chain (none of its 1 certificates issued the certificate)" % served["chain_path"]
+    ]
+
+
+def test_empty_chain_is_accepted(served):
+    Path(served["chain_path"]).write_bytes(b"")
+    assert info(**served)["due"] is False
+
+
+@pytest.mark.parametrize("option", ["fullchain_path", "chain_path", "combined_path"])
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"garbage, not PEM\n",
+        b"-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n",
+    ],
+)
+def test_garbage_served_file_is_due_and_unreadable(served, option, content):
+    Path(served[option]).write_bytes(content)
+    result = info(**served)
+    assert result["due"] is True
+    assert result["reasons"][0].startswith("%s unreadable (" % served[option]), result["reasons"]
+
+
+def test_combined_with_only_a_key_is_unreadable(served):
+    Path(served["combined_path"]).write_bytes(Path(served["privatekey_path"]).read_bytes())
+    result = info(**served)
+    assert result["reasons"][0].startswith("%s unreadable (" % served["combined_path"])
+    assert "PRIVATE KEY" not in result["_stdout"]
+
+
+def test_served_file_that_cannot_be_read_is_due(served):
+    """A directory where the file should be: open() fails with another error than 'missing'."""
+    path = Path(served["fullchain_path"])
+    path.unlink()
+    path.mkdir()
+    result = info(**served)
+    assert result["due"] is True
+    assert result["reasons"][0].startswith("%s unreadable (" % served["fullchain_path"])
+
+
+def test_served_file_reasons_add_to_the_certificate_reasons(served):
+    """A missing certificate is due already; the served files are still reported, not compared."""
+    Path(served["certificate_path"]).unlink()
+    Path(served["chain_path"]).unlink()
+    result = info(**served)
+    assert result["reasons"] == ["no certificate", "%s missing" % served["chain_path"]]
