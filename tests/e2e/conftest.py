@@ -141,7 +141,9 @@ class ValidationFileWatcher:
     def _poll(self):
         while not self._stop.is_set():
             for name, nginx in self.fleet.hosts.items():
-                self.seen[name].update(nginx.validation_files())
+                # Not the temporary file (.<name>.<random>.tmp) of an atomic write, which exists for an instant;
+                # that none is left behind is checked after the run with validation_files() == [].
+                self.seen[name].update(f for f in nginx.validation_files() if not f.startswith("."))
             self._stop.wait(self.interval)
 
     def __enter__(self):

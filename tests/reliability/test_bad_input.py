@@ -36,6 +36,7 @@ from ansible_collections.webnic.ssl.plugins.modules import (
     webnic_ssl_organization_info,
     webnic_ssl_price,
     webnic_ssl_product_info,
+    webnic_ssl_validation_file,
 )
 from webnic_sim.testing import Simulator
 
@@ -98,6 +99,13 @@ def cert_install(**extra):
     }
     args.update(extra)
     return args
+
+
+def validation_file(**extra):
+    """One validation file under {work}/www (not there yet)."""
+    entry = {"path": "{work}/www/.well-known/pki-validation/A.txt", "content": "token\ncomodoca.com"}
+    entry.update(extra)
+    return {"files": [{k: v for k, v in entry.items() if v is not None}]}
 
 
 def csr_module(**extra):
@@ -248,6 +256,20 @@ CASES = [
     ),
     ("cert_install symbolic mode", webnic_ssl_cert_install, cert_install(mode="u=rw,go=r"), "mode"),
     ("cert_install unknown owner", webnic_ssl_cert_install, cert_install(owner="no-such-user-webnic"), "owner"),
+    # webnic_ssl_validation_file
+    (
+        "validation_file content missing",
+        webnic_ssl_validation_file,
+        validation_file(content=None),
+        "files[0].content",
+    ),
+    ("validation_file relative path", webnic_ssl_validation_file, validation_file(path="www/A.txt"), "files[0].path"),
+    (
+        "validation_file path is a directory",
+        webnic_ssl_validation_file,
+        validation_file(path="{work}"),
+        "files[0].path",
+    ),
     # webnic_ssl_csr
     ("csr key_type choice", webnic_ssl_csr, csr_module(key_type="DSA-1024"), "key_type"),
     ("csr bad common name", webnic_ssl_csr, csr_module(common_name="-bad-.example..com"), "common_name"),
