@@ -197,9 +197,10 @@ options:
       - Ignored, see O(api_username).
     type: bool
 notes:
-  - The options carry the private key to the host as a module argument. Ansible hides it from
-    logs and output (C(no_log)), but with E(ANSIBLE_DEBUG) enabled on the controller, ansible-core's
-    debug output prints module arguments, this one included.
+  - The private key given as O(privatekey) never becomes a module argument. The action plugin of
+    this module sends it to the host as a file in the task's private temporary directory (as
+    M(ansible.builtin.copy) does with its content) and passes O(privatekey_src), so not even the debug
+    output of ansible-core (E(ANSIBLE_DEBUG)), which prints module arguments, contains it.
 requirements:
   - cryptography (with O(verify=true))
 seealso:
