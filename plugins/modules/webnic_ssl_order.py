@@ -151,7 +151,40 @@ options:
       - Renew when at most this percentage of the certificate's lifetime is left
         (V(33.3) is the last third).
       - When both O(remaining_days) and this are set, either one makes the certificate due.
+      - Must be below 100 (100 would make every certificate due on every run).
     type: float
+  renew_issued_before:
+    description:
+      - Renew the certificate when it was issued before this moment (ISO 8601, for example
+        V(2026-12-07T10:00:00Z)). This is the safe way to force a renewal. Once renewed, the new
+        certificate is issued after that moment, so running the same task again buys nothing.
+      - A moment in the future is refused.
+    type: str
+  min_certificate_age:
+    description:
+      - Hours. A certificate younger than this is never renewed by O(remaining_days) or
+        O(remaining_percentage), so a rerun right after a renewal never buys again. Names, key, the
+        CA's status and O(renew_issued_before) still count.
+    type: float
+    default: 24
+  max_clock_skew:
+    description:
+      - Seconds. Before any call that spends money, the clock of the machine running the task is
+        compared with WebNIC's (the C(Date) header of its answers) and with the current
+        certificate's start date; when they differ by more than this, nothing is bought and the
+        task fails saying why. A clock months off makes certificates look due when they are not.
+    type: int
+    default: 300
+  buy_when_unconfirmed:
+    description:
+      - WebNIC's documented order answers name the product only by its display name. When a live
+        order for the same common name exists whose product cannot be confirmed (the display name
+        is not in the account's product list, or several products share it), the module refuses to
+        place or renew and names the order: it may be this very certificate.
+      - Either adopt that order with O(order_id), or set this to V(true) to buy anyway because you
+        know it is another product.
+    type: bool
+    default: false
   reissue:
     description:
       - Allow a reissue (same order, same paid term) when the names or the key of a live order differ
@@ -398,6 +431,61 @@ api_calls:
   returned: always
   type: int
   sample: 4
+skipped_checks:
+  description:
+    - Checks or enrichments skipped because a path we assumed (not in WebNIC's published
+      documentation) answered that it does not exist (HTTP 404, 405 or 501). The task went on with
+      what the documented calls give; see docs/api-assumptions.md.
+  returned: when a check was skipped
+  type: list
+  elements: dict
+  contains:
+    endpoint:
+      description: The collection's name of the endpoint.
+      type: str
+    path:
+      description: Method and path called.
+      type: str
+    status:
+      description: The HTTP status it answered.
+      type: int
+    skipped:
+      description: What was not done because of it.
+      type: str
+  sample:
+    - endpoint: product_rules
+      path: GET /ssl/v2/products/rules
+      status: 404
+      skipped: product rules from Get SSL Rules (term, key type and DCV method checks before buying)
+names:
+  description: Names a place or reissue adds to or removes from the order (C(added), C(removed)).
+  returned: when the action is V(placed) or V(reissued)
+  type: dict
+  sample: {"added": ["www.example.com", "example.com"], "removed": []}
+not_checked:
+  description:
+    - In check mode, the options a real run needs that were not given (O(csr),
+      O(administrator_contact_id)); the plan and the price were made from the names.
+  returned: in check mode, when such an option is missing
+  type: list
+  elements: str
+duplicate_order:
+  description:
+    - Another run (another controller or AWX job) bought the same certificate at the same moment.
+      Every run keeps the order with the lowest id; this run's own order is cancelled when WebNIC
+      still allows it. C(order_id) is this run's order, C(kept_order_id) the one kept, C(outcome)
+      what happened to this run's order.
+  returned: when a concurrent purchase was found right after buying
+  type: dict
+unconfirmed_order_ids:
+  description: Live orders of the common name whose product could not be confirmed (on failure).
+  returned: when the module refused to buy on doubt
+  type: list
+  elements: str
+clock_skew_seconds:
+  description: How far WebNIC's clock is ahead of this machine's (negative when behind), on failure.
+  returned: when the module refused to buy because of the clock
+  type: float
 raw:
   description: The C(data) object of WebNIC's Get Order Info for the order.
   returned: when an order exists
@@ -1148,6 +1236,11 @@ class OrderRun:
         self.check_rules(identity, auth_type=self.dcv_method)
         self.reasons.append("%s order %s: %s" % ("would reissue" if self.check_mode else "reissued", order_id, why))
         self.result.update(changed=True, action="reissued", price=None)
+        have = set(ord_.order_names(order))
+        self.result["names"] = {
+            "added": [n for n in identity.names if n not in have],
+            "removed": sorted(have - set(identity.names)),
+        }
         if self.check_mode:
             return
         body = ord_.reissue_body(identity, self.csr_pem, self.dcv_method, self.params["approver_emails"])
