@@ -180,7 +180,7 @@ options:
       - WebNIC's documented order answers name the product only by its display name. When a live
         order for the same common name exists whose product cannot be confirmed (the display name
         is not in the account's product list, or several products share it), the module refuses to
-        place or renew and names the order: it may be this very certificate.
+        place or renew and names the order, since it may be this very certificate.
       - Either adopt that order with O(order_id), or set this to V(true) to buy anyway because you
         know it is another product.
     type: bool
