@@ -886,6 +886,32 @@ def lock_dir(cache_dir=None):
     return os.path.join(os.path.dirname(tokens), "locks")
 
 
+_LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "::1", "[::1]")
+
+
+def canonical_api_url(url):
+    """One spelling per API endpoint, so that two runs naming it differently share one lock.
+
+    Lower-case scheme and host, no default port, no trailing slash, and loopback names as
+    127.0.0.1 (the simulator is reached as localhost or 127.0.0.1). Other host names are not
+    resolved: round-robin DNS would give two runs two different keys.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(str(url or "").strip())
+    scheme = (parts.scheme or "https").lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if host in _LOOPBACK_NAMES or host.startswith("127."):
+        host = "127.0.0.1"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port != {"https": 443, "http": 80}.get(scheme):
+        host = "%s:%d" % (host, port)
+    return "%s://%s%s" % (scheme, host, parts.path.rstrip("/"))
+
+
 class LockTimeout(Exception):
     pass
 
@@ -899,7 +925,8 @@ class OrderLock:
     """
 
     def __init__(self, api_url, username, key, timeout=600.0, directory=None, sleep=time.sleep, clock=time.monotonic):
-        digest = hashlib.sha256(("%s\0%s\0%s" % (api_url.rstrip("/"), username, key)).encode("utf-8")).hexdigest()
+        text = "%s\0%s\0%s" % (canonical_api_url(api_url), username, normalize_domain(key))
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         self.directory = directory or lock_dir()
         self.path = os.path.join(self.directory, "order-%s.lock" % digest[:40])
         self.timeout = timeout

@@ -332,3 +332,34 @@ def test_a_wait_does_not_hide_a_real_error():
     client = PollClient(clock, at=0.0, down=1000.0, error=ApiError(400, "2400", "SSL2400", "Order not found"))
     with pytest.raises(ApiError):
         orders.wait_for_order(client, "1", 120, sleep=clock.sleep, clock=clock)
+
+
+# ------------------------------------------------------------------------------------ lock key
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8443",
+        "http://localhost:8443/",
+        "HTTP://LocalHost:8443",
+        "http://127.0.0.2:8443",
+    ],
+)
+def test_one_lock_whatever_the_spelling_of_the_endpoint(url, tmp_path):
+    reference = orders.OrderLock("http://127.0.0.1:8443", "api-demo", "WWW.Example.com.", directory=str(tmp_path))
+    other = orders.OrderLock(url, "api-demo", "www.example.com", directory=str(tmp_path))
+    assert other.path == reference.path
+
+
+def test_different_endpoints_and_users_get_different_locks(tmp_path):
+    base = orders.OrderLock("https://api.webnic.cc", "u", "www.example.com", directory=str(tmp_path))
+    assert orders.OrderLock("https://api.webnic.cc:443/", "u", "www.example.com", directory=str(tmp_path)).path == (
+        base.path
+    )
+    assert orders.OrderLock("https://oteapi.webnic.cc", "u", "www.example.com", directory=str(tmp_path)).path != (
+        base.path
+    )
+    assert orders.OrderLock("https://api.webnic.cc", "v", "www.example.com", directory=str(tmp_path)).path != (
+        base.path
+    )
