@@ -604,11 +604,11 @@ class Backend:
         result = {}
         for item in value:
             if isinstance(item, str) and EMAIL.match(item):
-                # One public client sends bare addresses: each approves the names of its own domain;
-                # a single address approves every name.
+                # One public client sends bare addresses: each approves the names of its own domain
+                # ("@domain"); a lone address is also the fallback for every other name ("@*").
                 result["@" + item.rpartition("@")[2].lower()] = item
                 if len(value) == 1:
-                    result["*"] = item
+                    result["@*"] = item
                 continue
             if not isinstance(item, dict) or not item.get("domain") or not item.get("email"):
                 errors.add("approverEmail", "each item needs domain and email (or is an e-mail address)")
@@ -629,6 +629,7 @@ class Backend:
                 approvers.get(name)
                 or approvers.get(dcv.base_name(name))
                 or approvers.get("@" + dcv.registered_domain(name, self.zones))
+                or approvers.get("@*")
                 or approvers.get("*")
             )
             try:
@@ -981,6 +982,8 @@ class Backend:
             item["name"]: item for item in order["dcv"] if item["authType"] == "email" and item["status"] != "VALIDATED"
         }
         for domain, email in approvers.items():
+            if domain == "@*":
+                continue  # a lone bare address updates the names of its own domain only
             if domain == "*":
                 targets = list(email_items)
             elif domain.startswith("@"):  # a bare address: the names on its domain
