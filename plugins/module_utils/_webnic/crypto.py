@@ -177,6 +177,18 @@ def normalize_name(name):
     return ".".join(_label_to_ascii(label, name) if label and label != "*" else label for label in labels)
 
 
+def comparable_name(name):
+    """``name`` in the form to compare names by (A-labels, lower case, no trailing dot); never raises.
+
+    For matching names the API returned against names the user gave (which went through
+    :func:`normalize_name` and failed there if invalid): a name it refuses is only lower-cased.
+    """
+    try:
+        return normalize_name(name)
+    except InvalidNameError:
+        return str(name or "").strip().lower().rstrip(".")
+
+
 def name_field(error, common_name_field="common_name", names_field="subject_alt_names"):
     """The option an :class:`InvalidNameError` from :func:`certificate_names` is about:
     ``common_name`` or ``subject_alt_names[i]``."""
