@@ -139,7 +139,7 @@ _ORDER_INFO_FIELDS = (
     Field("renewedBy", "assumed", False, "renewal_link"),
 )
 
-_CONTACT_FIELDS = tuple(
+_CONTACT_FIELDS = (Field("contactId", "assumed", False, None), Field("contactType", "assumed", False, None)) + tuple(
     Field(name, "code", False, "contact_read")
     for name in (
         "company",
@@ -192,11 +192,7 @@ CHECKS = (
     Check(
         "product_list_old",
         ROWS,
-        (
-            Field("productKey", "code", True, None),
-            Field("productName", "code", False, None),
-            Field("certType", "code", False, None),
-        ),
+        (Field("price", "code", False, None),) + tuple(f._replace(feature=None) for f in _PRODUCT_FIELDS),
         (),
         ("products", "items", "list"),
         None,
@@ -337,7 +333,16 @@ CHECKS = (
         "webnic_dns_record",
     ),
     Check("order_statistics", MAP, (), (), (), "statistics", (), "webnic_ssl_order_info (statistics=true)"),
-    Check("order_statistics_graph", ROWS, (), (), (), "statistics", (), "webnic_ssl_order_info (statistics=true)"),
+    Check(
+        "order_statistics_graph",
+        ROWS,
+        (Field("month", "assumed", False, None), Field("count", "assumed", False, None)),
+        (),
+        (),
+        "statistics",
+        (),
+        "webnic_ssl_order_info (statistics=true)",
+    ),
 )
 
 CHECKS_BY_NAME = dict((check.name, check) for check in CHECKS)
@@ -488,7 +493,7 @@ def row_from_answer(name, data):
         row["problems"].append("failed:%s" % name)
         if not row["message"]:
             row["message"] = "the answer lacks %s, which the collection needs" % ", ".join(needed_missing)
-    elif shape["missing_fields"]:
+    elif any(fields[field].feature for field in shape["missing_fields"]):
         row["result"] = "degraded"
     else:
         row["result"] = "ok"
