@@ -239,7 +239,8 @@ CHECKS = (
     Check(
         "product_info",
         OBJECT,
-        _PRODUCT_FIELDS[:1] + (Field("productName", "doc", False, None),) + _PRODUCT_FIELDS[2:],
+        (Field("productKey", "doc", True, "product_details"), Field("productName", "doc", False, None))
+        + tuple(field._replace(feature=None) for field in _PRODUCT_FIELDS[2:]),
         (),
         (),
         "product_details",
