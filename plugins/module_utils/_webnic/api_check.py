@@ -139,22 +139,26 @@ _ORDER_INFO_FIELDS = (
     Field("renewedBy", "assumed", False, "renewal_link"),
 )
 
-_CONTACT_FIELDS = (Field("contactId", "assumed", False, None), Field("contactType", "assumed", False, None)) + tuple(
-    Field(name, "code", False, "contact_read")
-    for name in (
-        "company",
-        "firstName",
-        "lastName",
-        "address1",
-        "address2",
-        "city",
-        "state",
-        "countryCode",
-        "zip",
-        "phoneNumber",
-        "faxNumber",
-        "email",
-    )
+_CONTACT_FIELDS = (
+    Field("contactId", "assumed", False, None),
+    Field("contactType", "assumed", False, None),
+    *tuple(
+        Field(name, "code", False, "contact_read")
+        for name in (
+            "company",
+            "firstName",
+            "lastName",
+            "address1",
+            "address2",
+            "city",
+            "state",
+            "countryCode",
+            "zip",
+            "phoneNumber",
+            "faxNumber",
+            "email",
+        )
+    ),
 )
 
 #: Every check, in the order the module runs them.
@@ -192,7 +196,7 @@ CHECKS = (
     Check(
         "product_list_old",
         ROWS,
-        (Field("price", "code", False, None),) + tuple(f._replace(feature=None) for f in _PRODUCT_FIELDS),
+        (Field("price", "code", False, None), *tuple(f._replace(feature=None) for f in _PRODUCT_FIELDS)),
         (),
         ("products", "items", "list"),
         None,
@@ -239,8 +243,11 @@ CHECKS = (
     Check(
         "product_info",
         OBJECT,
-        (Field("productKey", "doc", True, "product_details"), Field("productName", "doc", False, None))
-        + tuple(field._replace(feature=None) for field in _PRODUCT_FIELDS[2:]),
+        (
+            Field("productKey", "doc", True, "product_details"),
+            Field("productName", "doc", False, None),
+            *tuple(field._replace(feature=None) for field in _PRODUCT_FIELDS[2:]),
+        ),
         (),
         (),
         "product_details",
@@ -346,7 +353,7 @@ CHECKS = (
     ),
 )
 
-CHECKS_BY_NAME = dict((check.name, check) for check in CHECKS)
+CHECKS_BY_NAME = {check.name: check for check in CHECKS}
 
 #: HTTP statuses that mean "no such path here" when the body is not a WebNIC envelope.
 NO_SUCH_PATH = frozenset([404, 405, 501])
@@ -381,7 +388,7 @@ def _compare_fields(items, fields):
     for field in fields:
         known.update(field.name.split("|"))
     missing = [field.name for field in fields if not any(_present(item, field.name) for item in items)]
-    extra = sorted(set(key for item in items for key in item) - known)
+    extra = sorted({key for item in items for key in item} - known)
     return missing, extra
 
 
@@ -440,11 +447,13 @@ def compare_shape(check, data):
 def _type_name(value):
     if value is None:
         return "no data"
-    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(type(value), type(value).__name__)
+    return {dict: "an object", list: "a list", str: "a string", bool: "a boolean"}.get(
+        type(value), type(value).__name__
+    )
 
 
 def _fields_of(check):
-    return dict((field.name, field) for field in tuple(check.fields) + tuple(check.page_fields))
+    return {field.name: field for field in tuple(check.fields) + tuple(check.page_fields)}
 
 
 # ------------------------------------------------------------------------------ rows
@@ -580,7 +589,7 @@ def degraded_features(rows):
 
 def summarize(rows):
     """Counts per result, in a fixed order."""
-    counts = dict((result, 0) for result in ("ok", "degraded", "unreachable", "failed", "skipped"))
+    counts = dict.fromkeys(("ok", "degraded", "unreachable", "failed", "skipped"), 0)
     for row in rows:
         counts[row["result"]] = counts.get(row["result"], 0) + 1
     return counts

@@ -185,8 +185,9 @@ def _documented_order_rows():
 
 
 def test_rows_without_product_key_confirm_by_display_name():
-    rows = _documented_order_rows() + [
-        api_check.row_from_answer("product_info", {"productKey": "rapidssl", "productName": "RapidSSL"})
+    rows = [
+        *_documented_order_rows(),
+        api_check.row_from_answer("product_info", {"productKey": "rapidssl", "productName": "RapidSSL"}),
     ]
     found = {item["feature"]: item["because"] for item in api_check.degraded_features(rows)}
     assert found == {
@@ -197,7 +198,7 @@ def test_rows_without_product_key_confirm_by_display_name():
 
 
 def test_rows_without_product_key_and_no_product_info_cannot_confirm_the_product():
-    rows = _documented_order_rows() + [api_check.row_from_error("product_info", _bare_404())]
+    rows = [*_documented_order_rows(), api_check.row_from_error("product_info", _bare_404())]
     found = {item["feature"]: item["because"] for item in api_check.degraded_features(rows)}
     assert found["product_unconfirmed"] == ["order_info", "order_search", "product_info"]
     assert "product_by_display_name" not in found
@@ -205,7 +206,7 @@ def test_rows_without_product_key_and_no_product_info_cannot_confirm_the_product
 
 
 def test_product_info_without_display_name_cannot_confirm_either():
-    rows = _documented_order_rows() + [api_check.row_from_answer("product_info", {"productKey": "rapidssl"})]
+    rows = [*_documented_order_rows(), api_check.row_from_answer("product_info", {"productKey": "rapidssl"})]
     found = {item["feature"] for item in api_check.degraded_features(rows)}
     assert "product_unconfirmed" in found
 

@@ -40,7 +40,7 @@ def ec_key():
         ("*.straße.example", "*.xn--strae-oqa.example"),
         ("XN--STRAE-OQA.example", "xn--strae-oqa.example"),
         ("ὀδυσσεύς.example", "xn--pxac3bcak3d8526a.example"),
-        ("ａｂｃ.example", "abc.example"),  # UTS 46 maps full-width letters
+        ("ａｂｃ.example", "abc.example"),  # noqa: RUF001 - UTS 46 maps full-width letters
     ],
 )
 def test_normalize_name_lowercases_and_converts_to_a_labels(raw, expected):

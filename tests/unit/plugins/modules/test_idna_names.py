@@ -71,16 +71,12 @@ def _api_calls(simulator):
 
 
 def test_unicode_and_a_label_forms_order_one_certificate_with_the_right_a_label(simulator, contact, key):
-    first = run_module(
-        webnic_ssl_order, _order_args(simulator, contact, key, UNICODE_CN, ["www." + UNICODE_CN])
-    )
+    first = run_module(webnic_ssl_order, _order_args(simulator, contact, key, UNICODE_CN, ["www." + UNICODE_CN]))
     assert not first.failed, first
     assert first["action"] == "placed"
     assert first["raw"]["commonName"] == A_LABEL_CN
 
-    again = run_module(
-        webnic_ssl_order, _order_args(simulator, contact, key, A_LABEL_CN, ["www." + A_LABEL_CN])
-    )
+    again = run_module(webnic_ssl_order, _order_args(simulator, contact, key, A_LABEL_CN, ["www." + A_LABEL_CN]))
     assert not again.failed, again
     assert again["changed"] is False
     assert again["order_id"] == first["order_id"]

@@ -3,11 +3,11 @@
 it makes, and never one call to a route the simulator counts as a write."""
 
 import pytest
-from webnic_sim import api as sim_api
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.client import WebNICClient
 from ansible_collections.webnic.ssl.plugins.modules import webnic_ssl_api_check
+from webnic_sim import api as sim_api
 
 from .runner import connection_args, run_module
 
@@ -125,7 +125,7 @@ def assert_read_only(sim, expected_calls):
 @pytest.mark.parametrize("profile", sorted(PROFILES))
 def test_rows_and_calls_in_each_profile(simulator_factory, profile):
     sim = simulator_factory(**PROFILES[profile])
-    order_id, contact_id = place_order(sim)
+    _order_id, _contact_id = place_order(sim)
 
     result = run_check(sim)
 
