@@ -277,3 +277,15 @@ def test_bad_input_fails_before_any_call(simulator, options, field):
     assert result.failed
     assert result["msg"].startswith(field + ":"), result["msg"]
     assert simulator.stats()["total"] == 0
+
+
+def test_an_unreachable_order_search_is_the_look_up_before_buy_risk(simulator_factory):
+    sim = simulator_factory(profile="documented", missing=["POST /ssl/v2/orders/search"])
+    place_order(sim)
+    result = run_check(sim)
+    by_name = rows(result)
+    assert (by_name["order_search"]["status"], by_name["order_search"]["result"]) == (404, "unreachable")
+    assert "order_lookup" in features(result)
+    assert by_name["order_info"]["result"] == "skipped"
+    assert by_name["order_info"]["message"].startswith("the order search gave no order")
+    assert sim.stats()["writes"] == 0
