@@ -274,6 +274,7 @@ raw:
 
 import time
 
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dcv import dcv_instructions, normalize_method
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import ApiError
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
@@ -291,14 +292,19 @@ AUTH_INFO_SKIPPED = "the order's DCV instructions (Get Auth Info): the result's 
 
 
 def _lower(name):
-    return str(name or "").strip().lower().rstrip(".")
+    return crypto.comparable_name(name)
 
 
 def resolve_order(module):
     """Order info ``data`` of the order the task is about (by id, else the live order of the name)."""
     client = module.client
     order_id = module.params["order_id"]
-    common_name = _lower(module.params["common_name"])
+    common_name = None
+    if module.params["common_name"]:
+        try:
+            common_name = crypto.normalize_name(module.params["common_name"])
+        except crypto.InvalidNameError as exc:
+            module.fail_field("common_name", exc.problem, exc.fix)
     if order_id:
         info = get_order(client, order_id)
         if info is None:

@@ -401,7 +401,7 @@ def wanted_names(params, metadata):
         names = [metadata["common_name"], *list(metadata.get("subject_alt_names") or [])]
     else:
         return None
-    return sorted({str(n).strip().lower().rstrip(".") for n in names if n and str(n).strip()})
+    return sorted({crypto.comparable_name(n) for n in names if n and str(n).strip()})
 
 
 def run(module):
