@@ -177,6 +177,20 @@ class WebNICClient:
             self.note_skipped(name, error.status, skipped)
             return None
 
+    @staticmethod
+    def path_absent(name, error):
+        """Did an assumed path answer as a server with no such path (404/405/501, no WebNIC envelope)?
+
+        Stricter than call_optional: used on write paths, where only an answer that cannot have come
+        from a WebNIC handler (no business code) proves that nothing was done.
+        """
+        return (
+            ENDPOINTS[name].confidence == "assumed"
+            and isinstance(error, ApiError)
+            and error.status in PATH_MISSING_STATUS
+            and not error.code
+        )
+
     def note_skipped(self, name, status, skipped):
         endpoint = ENDPOINTS[name]
         entry = {

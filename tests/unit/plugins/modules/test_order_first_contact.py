@@ -297,3 +297,43 @@ def test_two_controllers_racing_twenty_times_keep_one_order_each_time(simulator,
         assert twins == 20
     # Every twin was cancelled while pending and refunded: the account paid for 20 certificates, no more.
     assert float(simulator.balance()) == pytest.approx(10000.0 - 10.0 * 20)
+
+
+# ------------------------------------------------------------------------------ assumed write paths missing
+
+
+def test_missing_renew_path_renews_through_the_documented_place_order(simulator_factory):
+    sim = simulator_factory(profile="documented", missing="assumed")
+    contact = create_contact(sim)
+    old = run_module(webnic_ssl_order, order_args(sim, contact))
+    issue(sim, old["order_id"])
+    sim.age(old["order_id"], 300)
+    mark = len(sim.log())
+    renewed = run_module(webnic_ssl_order, order_args(sim, contact))
+    assert not renewed.failed, renewed
+    assert (renewed["changed"], renewed["action"], renewed["renewed_from"]) == (True, "placed", old["order_id"])
+    assert renewed["order_id"] != old["order_id"]
+    assert [c for c in calls_from(sim.log()[mark:]) if c in MONEY or c == "POST /ssl/v2/orders/{id}/renew"] == [
+        "POST /ssl/v2/orders/{id}/renew",  # answered 404 by no handler: nothing done
+        PLACE,
+    ]
+    assert "POST /ssl/v2/orders/{orderId}/renew" in {entry["path"] for entry in renewed["skipped_checks"]}
+    issue(sim, renewed["order_id"])
+    rerun = run_module(webnic_ssl_order, order_args(sim, contact))
+    assert (rerun.failed, rerun["changed"], rerun["order_id"]) == (False, False, renewed["order_id"]), rerun
+    assert sim.stats()["calls"][PLACE] == 2
+
+
+def test_missing_reissue_path_fails_clearly_and_charges_nothing(simulator_factory):
+    sim = simulator_factory(profile="documented", missing="assumed")
+    contact = create_contact(sim)
+    old = run_module(webnic_ssl_order, order_args(sim, contact))
+    issue(sim, old["order_id"])
+    names = ["example.com", "a.example.com"]
+    wider = order_args(sim, contact, subject_alt_names=names, csr=make_csr("www.example.com", names), reissue=True)
+    wider["approver_emails"] = dict(wider["approver_emails"], **{"a.example.com": "admin@example.com"})
+    result = run_module(webnic_ssl_order, wider)
+    assert result.failed
+    assert result["msg"].startswith("Reissue Order answered HTTP 404 without a WebNIC answer"), result["msg"]
+    assert "Nothing was changed or charged" in result["msg"]
+    assert sim.stats()["calls"][PLACE] == 1 and float(sim.balance()) == 9990.0
