@@ -475,17 +475,16 @@ def check_options(module):
 
     targets = {}
     by_path = {}
+    try:
+        for _kind, path_option, _content_option in KINDS:
+            files.check_destination(path_option, params[path_option])
+        files.check_distinct_paths([(path_option, params[path_option]) for _kind, path_option, _content in KINDS])
+    except files.PathError as exc:
+        fail_field(module, exc.field, exc.problem, exc.fix)
     for kind, path_option, _content_option in KINDS:
         path = params[path_option]
         if not path:
             continue
-        if path in by_path:
-            fail_field(
-                module,
-                path_option,
-                "%s is also %s" % (path, by_path[path]),
-                "Give every file its own path",
-            )
         by_path[path] = path_option
         if os.path.isdir(path):
             fail_field(module, path_option, "%s is a directory" % path, "Give the path of the file to write")
