@@ -118,12 +118,30 @@ def normalize_name(name):
     return ".".join(_label_to_ascii(label, name) if label else label for label in labels).lower()
 
 
+def url_host(text):
+    """The host part of a URL-like text (``https://user@www.example.com:8443/x`` -> ``www.example.com``),
+    or ``None`` when there is none."""
+    rest = text.split("://", 1)[1] if "://" in text else text
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if host.startswith("["):  # an IPv6 literal
+        return None
+    host = host.split(":", 1)[0].strip(".")
+    return host or None
+
+
 def validate_name(name, allow_wildcard=True):
     """Raise :class:`InvalidNameError` unless ``name`` (already normalised) is a valid certificate
     DNS name: LDH labels of 1-63 characters, at least two labels, at most 253 characters, not an IP
     address, a wildcard only as the whole left-most label with at least two labels after it."""
     if not name:
         raise InvalidNameError(name, "is empty", "Give a fully qualified host name such as www.example.com")
+    if "/" in name or "@" in name or "://" in name:
+        host = url_host(name)
+        raise InvalidNameError(
+            name,
+            "is a URL or a path, not a host name",
+            "Give the host name only%s" % (": %s" % host if host else ", such as www.example.com"),
+        )
     if _IPV4.match(name) or ":" in name:
         raise InvalidNameError(
             name,

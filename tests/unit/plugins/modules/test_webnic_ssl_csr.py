@@ -505,4 +505,3 @@ def test_key_and_csr_at_the_same_path_are_refused_before_writing(paths):
     ), result["msg"]
     assert "Give privatekey_path and csr_path different paths" in result["msg"]
     assert not os.path.exists(args["privatekey_path"])
-
