@@ -54,6 +54,7 @@ class WebNICModule(AnsibleModule):
                     )
                     kwargs["field"] = field
                     break
+        self._report_skipped(kwargs)
         super(WebNICModule, self).fail_json(msg=msg, **kwargs)
 
     def fail_field(self, field, problem, fix=None, **extra):
@@ -119,7 +120,9 @@ class WebNICModule(AnsibleModule):
 
     def _report_skipped(self, result):
         """Warn once per skipped check and report them (see WebNICClient.call_optional)."""
-        skipped = list(self._client.skipped) if self._client is not None else []
+        # getattr: ansible-core fails on bad arguments inside AnsibleModule.__init__, before _client is set.
+        client = getattr(self, "_client", None)
+        skipped = list(client.skipped) if client is not None else []
         if not skipped:
             return
         result.setdefault("skipped_checks", skipped)
@@ -132,10 +135,6 @@ class WebNICModule(AnsibleModule):
     def exit_json(self, **result):
         self._report_skipped(result)
         super(WebNICModule, self).exit_json(**result)
-
-    def fail_json(self, msg, **result):
-        self._report_skipped(result)
-        super(WebNICModule, self).fail_json(msg=msg, **result)
 
     # ------------------------------------------------------------------ running
 
