@@ -357,9 +357,19 @@ CASES = [
     # issue #15 (item 13 and item 5): each failed silently, misleadingly or destructively before
     ("order timeout 0", webnic_ssl_order, order(timeout=0), "timeout"),
     ("order timeout negative", webnic_ssl_order, order(timeout=-5), "timeout"),
-    ("order common name is a URL", webnic_ssl_order, order(common_name="https://up.example.com/", csr=None), "common_name"),
+    (
+        "order common name is a URL",
+        webnic_ssl_order,
+        order(common_name="https://up.example.com/", csr=None),
+        "common_name",
+    ),
     ("contact administrator as text", webnic_ssl_contact, {"administrator": "ada@example.com"}, "administrator"),
-    ("cert_install relative path", webnic_ssl_cert_install, cert_install(certificate_path="www.crt"), "certificate_path"),
+    (
+        "cert_install relative path",
+        webnic_ssl_cert_install,
+        cert_install(certificate_path="www.crt"),
+        "certificate_path",
+    ),
     (
         "cert_install '..' in a path",
         webnic_ssl_cert_install,
