@@ -193,6 +193,6 @@ def test_keep_remote_files_leaves_the_key_file_private(sim, material, tmp_path):
         key_files_left=len(holding_key),
         mode="0600",
         directory="0700",
-        documented="module notes, docs/security.md",
+        documented="module notes, docs/troubleshooting.md",
     )
     os.remove(holding_key[0])
