@@ -22,7 +22,7 @@ description:
     not hold the certificate itself, the full chain must start with the certificate and the private
     key must belong to it. When a check fails, the module fails and no file or directory is created or replaced.
   - Every path must be absolute, without C(..), different from the others (also through a link) and
-    not a symbolic link: files are never written through a link.
+    not a symbolic link (files are never written through a link).
   - Each file is compared first and written only when its content differs, atomically (a 0600
     temporary file in the same directory renamed over the old one), so a server reading it never sees
     half a file and a key is never readable by others, not even for a moment. Missing parent

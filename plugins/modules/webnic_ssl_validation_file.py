@@ -58,8 +58,8 @@ options:
           - The absolute path of the file on the host, for example
             C(/var/www/html/.well-known/pki-validation/<name>.txt).
           - Must not be a directory, and every path must be different.
-          - Must be absolute, without C(..), and, with O(state=present), not a symbolic link: files are
-            never written through a link.
+          - Must be absolute, without C(..), and, with O(state=present), not a symbolic link (files are
+            never written through a link).
         type: path
         required: true
       content:

@@ -42,7 +42,8 @@ class WebNICModule(AnsibleModule):
     def fail_json(self, msg, **kwargs):
         # ansible-core's own type check of a dict option says "dictionary requested, could not parse
         # JSON or key=value" without naming the option: name it and say what shape is expected.
-        if "_client" not in self.__dict__ and "dictionary requested" in str(msg):
+        # (Only argument validation says this, inside AnsibleModule.__init__, before any client.)
+        if getattr(self, "_client", None) is None and "dictionary requested" in str(msg):
             for field, spec in (self.argument_spec or {}).items():
                 value = (self.params or {}).get(field)
                 if spec.get("type") == "dict" and isinstance(value, str):
