@@ -836,6 +836,9 @@ class OrderRun:
             return
         if ord_.order_id_of(data) in found.known_ids():
             return
+        if ord_.order_id_of(data) in self.lookup(self.identity).known_ids():
+            # Placed between our search and now (another run, another controller): decide again.
+            raise _ConcurrentOrder(ord_.order_id_of(data))
         self.fail(
             "Refusing to place an order: Get Order Info knows live order %s for %s, which the order search did "
             "not return, so the search cannot be trusted to rule out a duplicate. Nothing was bought. Adopt it "
@@ -912,6 +915,28 @@ class OrderRun:
         return order
 
     def present_by_identity(self):
+        """Decide and act; decided once more when an order for the names appears while deciding."""
+        result, reasons = dict(self.result), list(self.reasons)
+        try:
+            self.decide_by_identity()
+        except _ConcurrentOrder as concurrent:
+            self.result.clear()
+            self.result.update(result)
+            self.reasons[:] = reasons
+            try:
+                self.decide_by_identity()
+            except _ConcurrentOrder as again:
+                self.fail(
+                    "Orders for %s keep appearing while this run decides (%s, then %s); nothing was bought. "
+                    "Another run is buying this certificate: run again when it is done."
+                    % (self.identity.common_name, concurrent.order_id, again.order_id)
+                )
+            self.reasons.append(
+                "order %s for these names was placed by another run while this one decided; it was adopted"
+                % concurrent.order_id
+            )
+
+    def decide_by_identity(self):
         identity = self.identity
         found = self.lookup(identity)
         if found.ambiguous:
@@ -1535,6 +1560,14 @@ class OrderRun:
             self.fail("Could not take the order lock: %s. Another run is placing or renewing this certificate." % exc)
         self.result["changed_reasons"] = self.reasons
         return self.result
+
+
+class _ConcurrentOrder(Exception):
+    """A live order for the names appeared between the look-up and the purchase."""
+
+    def __init__(self, order_id):
+        super(_ConcurrentOrder, self).__init__(order_id)
+        self.order_id = order_id
 
 
 def params_flag(params, name):

@@ -276,7 +276,10 @@ def test_two_controllers_racing_twenty_times_keep_one_order_each_time(simulator,
             simulator.fault("POST /ssl/v2/orders/new", "delay", delay=1.0, count=2)
         barrier, queue = context.Barrier(2), context.Queue()
         workers = [
-            context.Process(target=_controller, args=(args, str(tmp_path / ("controller%d-%d" % (trial, n)) / "tokens"), barrier, queue))
+            context.Process(
+                target=_controller,
+                args=(args, str(tmp_path / ("controller%d-%d" % (trial, n)) / "tokens"), barrier, queue),
+            )
             for n in range(2)
         ]
         for worker in workers:
@@ -337,3 +340,67 @@ def test_missing_reissue_path_fails_clearly_and_charges_nothing(simulator_factor
     assert result["msg"].startswith("Reissue Order answered HTTP 404 without a WebNIC answer"), result["msg"]
     assert "Nothing was changed or charged" in result["msg"]
     assert sim.stats()["calls"][PLACE] == 1 and float(sim.balance()) == 9990.0
+
+
+def test_the_issue_wait_rides_out_an_api_outage(simulator_factory):
+    sim = simulator_factory(profile="documented")
+    contact = create_contact(sim)
+    placed = run_module(webnic_ssl_order, order_args(sim, contact))
+    sim.config(issue_delay=2)
+    issue(sim, placed["order_id"])
+    # Check DCV Status fails 12 times in a row (each call is retried 4 times by the client: 3 polls lost).
+    sim.fault("GET /ssl/v2/orders/{orderId}/dcv-status", "status", status=503, count=12)
+    waited = run_module(
+        webnic_ssl_order, order_args(sim, contact, order_id=placed["order_id"], wait=True, wait_timeout=90)
+    )
+    assert not waited.failed, waited
+    assert (waited["waited"], waited["order_status"]) == ("issued", "COMPLETED")
+    assert sim.stats()["calls"]["GET /ssl/v2/orders/{orderId}/dcv-status"] > 12  # the outage was met
+    assert sim.stats()["calls"][PLACE] == 1
+
+
+# ------------------------------------------------------------------------------ Get Order Info before placing
+
+
+def _search_missing_first(monkeypatch, misses):
+    """The search answers empty ``misses`` times, then for real.
+
+    Mocked because the simulator's search cannot be made to miss an order it holds; it stands for an
+    order placed by another controller right after our search (misses=1) or a search that never shows
+    it (misses large). Everything else is real HTTP.
+    """
+    from ansible_collections.webnic.ssl.plugins.module_utils._webnic import orders
+
+    real = orders.search_orders
+    left = {"misses": misses}
+
+    def search(client, *args, **kwargs):
+        if left["misses"] > 0:
+            left["misses"] -= 1
+            client.call("order_search", body={"filters": [], "pagination": {"page": 1, "pageSize": 1}})
+            return []
+        return real(client, *args, **kwargs)
+
+    monkeypatch.setattr(orders, "search_orders", search)
+
+
+def test_an_order_placed_while_deciding_is_adopted_not_bought_again(simulator, monkeypatch):
+    contact = create_contact(simulator)
+    first = run_module(webnic_ssl_order, order_args(simulator, contact))
+    _search_missing_first(monkeypatch, misses=1)
+    again = run_module(webnic_ssl_order, order_args(simulator, contact))
+    assert not again.failed, again
+    assert (again["changed"], again["action"], again["order_id"]) == (False, "adopted", first["order_id"])
+    assert any("placed by another run while this one decided" in r for r in again["changed_reasons"])
+    assert simulator.stats()["calls"][PLACE] == 1
+
+
+def test_an_order_the_search_never_shows_stops_the_purchase(simulator, monkeypatch):
+    contact = create_contact(simulator)
+    first = run_module(webnic_ssl_order, order_args(simulator, contact))
+    _search_missing_first(monkeypatch, misses=100)
+    again = run_module(webnic_ssl_order, order_args(simulator, contact))
+    assert again.failed
+    assert again["msg"].startswith("Refusing to place an order: Get Order Info knows live order %s" % first["order_id"])
+    assert "order_id=%s" % first["order_id"] in again["msg"]
+    assert simulator.stats()["calls"][PLACE] == 1
