@@ -217,3 +217,25 @@ def test_split_leaf_and_chain_orders_a_shuffled_bundle(simulator, issued):
     assert crypto.chain_problems(leaf, chain) == []
     assert crypto.chain_problems(leaf, []) != []
     assert crypto.chain_problems(leaf, [leaf]) != []
+
+
+def test_download_retries_as_multipart_once_and_remembers_it(simulator_factory, tmp_path):
+    """The one public client sends Download Cert as multipart form fields; a server taking only those
+    answers our JSON body with HTTP 415. The module asks once more as multipart, and the next run (same
+    API account, same token cache) asks multipart at once."""
+    sim = simulator_factory(extra_args=("--download-encoding", "multipart"))
+    order_id, key = issued_order(sim, "www.example.com", sans=["example.com"])
+    key_path = write_key(tmp_path / "key.pem", key)
+    first_dir, second_dir = tmp_path / "one", tmp_path / "two"
+    first_dir.mkdir()
+    second_dir.mkdir()
+    mark = len(sim.log())
+    first = download(sim, order_id=order_id, privatekey_path=key_path, **paths(first_dir))
+    assert not first.failed, first
+    statuses = [line.split()[3] for line in sim.log()[mark:] if "/download/" in line]
+    assert statuses == ["415", "200"]
+    mark = len(sim.log())
+    second = download(sim, order_id=order_id, privatekey_path=key_path, **paths(second_dir))
+    assert not second.failed, second
+    assert [line.split()[3] for line in sim.log()[mark:] if "/download/" in line] == ["200"]
+    assert (second_dir / "cert.pem").read_bytes() == (first_dir / "cert.pem").read_bytes()
