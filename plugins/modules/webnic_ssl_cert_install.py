@@ -192,6 +192,10 @@ options:
     description:
       - Ignored, see O(api_username).
     type: path
+  api_proxy:
+    description:
+      - Ignored, see O(api_username).
+    type: str
   force_ipv4:
     description:
       - Ignored, see O(api_username).
@@ -779,6 +783,7 @@ def main():
             timeout=dict(type="float"),
             validate_certs=dict(type="bool"),
             ca_path=dict(type="path"),
+            api_proxy=dict(type="str", no_log=True),
             force_ipv4=dict(type="bool"),
         ),
         required_together=[
