@@ -47,6 +47,8 @@ options:
   subject_alt_names:
     description:
       - The extra names of the certificate; the module counts plain and wildcard names.
+      - Names are converted as for the order (IDNA 2008 A-labels, lower case, duplicates removed), so
+        C(straße.example) and C(xn--strae-oqa.example) count once.
       - The common name itself must not be in this list (it is priced in the base price).
     type: list
     elements: str
@@ -148,6 +150,7 @@ raw:
   type: dict
 """
 
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.crypto import InvalidNameError, normalize_names
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.products import check_against_rules
 
@@ -165,7 +168,11 @@ def run(module):
         module.fail_field("term", "must be at least 1 year", "Use a term the product offers (see its rules)")
     sans = params["subject_alt_names"]
     if sans is not None:
-        names = [name.strip().lower() for name in sans if name and name.strip()]
+        given = [(index, name) for index, name in enumerate(sans) if name and name.strip()]
+        try:
+            names = normalize_names([name for _index, name in given])
+        except InvalidNameError as exc:
+            module.fail_field("subject_alt_names[%d]" % given[exc.index][0], exc.problem, exc.fix)
         wildcard_count = sum(1 for name in names if name.startswith("*."))
         san_count = len(names) - wildcard_count
     else:
