@@ -91,6 +91,9 @@ options:
     default: replace
 notes:
   - The module makes one read call, and one write call only when the set changes.
+seealso:
+  - module: webnic.ssl.webnic_ssl_dcv
+  - module: webnic.ssl.webnic_ssl_order
 """
 
 EXAMPLES = r"""

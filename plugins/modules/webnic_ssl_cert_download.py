@@ -132,6 +132,8 @@ options:
       - The longest pause, in seconds, between two status checks while waiting.
     type: float
     default: 10
+requirements:
+  - cryptography >= 41
 seealso:
   - module: webnic.ssl.webnic_ssl_dcv
   - module: webnic.ssl.webnic_ssl_deployed_info

@@ -206,7 +206,7 @@ notes:
     M(ansible.builtin.copy) does with its content) and passes O(privatekey_src), so not even the debug
     output of ansible-core (E(ANSIBLE_DEBUG)), which prints module arguments, contains it.
 requirements:
-  - cryptography (with O(verify=true))
+  - cryptography >= 41 (with O(verify=true))
 seealso:
   - module: webnic.ssl.webnic_ssl_cert_download
   - module: webnic.ssl.webnic_ssl_deployed_info

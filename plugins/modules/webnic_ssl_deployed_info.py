@@ -154,7 +154,7 @@ options:
       - Ignored, see O(api_username).
     type: bool
 requirements:
-  - cryptography
+  - cryptography >= 41
 seealso:
   - module: webnic.ssl.webnic_ssl_cert_download
 """
@@ -265,6 +265,12 @@ order_id:
   returned: always
   type: str
   sample: "10023"
+changed_reasons:
+  description: Why the task changed something. Always empty, as this module only reads.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
 import datetime
@@ -421,6 +427,7 @@ def run(module):
 
     result = {
         "changed": False,
+        "changed_reasons": [],
         "exists": False,
         "due": False,
         "reasons": [],
