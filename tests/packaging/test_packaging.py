@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import tarfile
 
 import pytest
@@ -109,29 +108,6 @@ def test_module_doc_renders(installed, module):
     assert isinstance(parsed, list) and parsed, f"{fqcn}: EXAMPLES is not a YAML list of tasks"
     ret = entry.get("return")
     assert isinstance(ret, dict) and ret, f"{fqcn}: no RETURN"
-
-
-def test_execution_environment_definition(tmp_path, installed):
-    # The EE file's dependency paths are relative to the collection root (introspection convention):
-    # build a context from it the way its header comment says.
-    src = tmp_path / "src"
-    src.mkdir()
-    for name in ("meta/execution-environment.yml", "requirements.txt", "bindep.txt"):
-        shutil.copy(ROOT / name, src / name.rsplit("/", 1)[-1])
-    ctx = tmp_path / "context"
-    run(
-        [tool("ansible-builder"), "create", "-f", str(src / "execution-environment.yml"), "-c", str(ctx)],
-        env=clean_env(),
-        cwd=tmp_path,
-    )
-    assert (ctx / "Containerfile").is_file() or (ctx / "Dockerfile").is_file()
-    build = (ctx / "_build" / "requirements.txt").read_text()
-    assert "requests" in build and "cryptography" in build
-
-    # An EE that lists webnic.ssl picks up its Python and system requirements by introspection.
-    proc = run([tool("ansible-builder"), "introspect", "--sanitize", str(installed)], env=clean_env(), cwd=tmp_path)
-    assert "requests" in proc.stdout and "cryptography" in proc.stdout, proc.stdout
-    assert "openssl" in proc.stdout, proc.stdout
 
 
 def test_changelog_lint():
