@@ -19,7 +19,6 @@ FORBIDDEN_PREFIXES = (
     "bench/",
     "build/",
     ".ansible/",
-    "tests/unit/",
     "tests/output/",
     "tests/packaging/",
     "tests/e2e/",
@@ -40,8 +39,17 @@ REQUIRED_FILES = (
     "requirements.txt",
     "bindep.txt",
     "changelogs/changelog.yaml",
+    "tests/conftest.py",
+    "tests/unit/requirements.txt",
 )
-REQUIRED_DIRS = ("plugins/", "plugins/modules/", "plugins/module_utils/", "docs/", "tests/simulator/webnic_sim/")
+REQUIRED_DIRS = (
+    "plugins/",
+    "plugins/modules/",
+    "plugins/module_utils/",
+    "docs/",
+    "tests/simulator/webnic_sim/",
+    "tests/unit/plugins/modules/",
+)
 
 
 def action_group_modules() -> list[str]:
