@@ -19,9 +19,9 @@ SHELL_SCRIPTS := $(wildcard hack/*.sh .ci/run tests/integration/run.sh tests/int
 # Debian packages the suites need (e2e: nginx apache2 haproxy; proxy tests: tinyproxy; lint: shellcheck).
 # `make test` and `make demo` install the missing ones when they can (root or passwordless sudo, apt-get).
 TEST_PACKAGES := nginx apache2 haproxy tinyproxy openssl ca-certificates shellcheck
-TEST_STEPS := lint sanity sanity-2.21 units units-2.21 ansible-test-units integration e2e reliability awx bench-check packaging
+TEST_STEPS := lint sanity sanity-2.21 units units-2.21 ansible-test-units integration e2e reliability awx bench-check packaging docs
 
-.PHONY: help bootstrap sync fmt lint sanity sanity-2.21 units units-2.21 ansible-test-units integration e2e reliability awx bench-check bench packaging test demo build clean
+.PHONY: help bootstrap sync fmt lint sanity sanity-2.21 units units-2.21 ansible-test-units integration e2e reliability awx bench-check bench packaging test demo docs build clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9_-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -93,13 +93,16 @@ bench: bootstrap ## fleet benchmark 1/10/50 hosts vs ping/copy/uri baselines -> 
 packaging: bootstrap ## build + install the tarball, ansible-doc every module, EE definition, changelog
 	@$(PY) -m pytest tests/packaging $(PYTEST_ARGS)
 
-test: ## install missing Debian packages when possible, run every step (lint, sanity, units, ansible-test units, integration, e2e, reliability, awx, bench-check, packaging; 2.21 too), end with `N passed, N failed`
+test: ## install missing Debian packages when possible, run every step (lint, sanity, units, ansible-test units, integration, e2e, reliability, awx, bench-check, packaging, docs; 2.21 too), end with `N passed, N failed`
 	@hack/system-packages.sh $(TEST_PACKAGES) || echo "test: continuing; the steps that need the packages above will fail"
 	@MAKE="$(MAKE)" hack/run-steps.sh $(TEST_STEPS)
 
 demo: bootstrap ## run the demo (demo/run.py) against the simulator; nginx is installed when possible, else files-only mode
 	@hack/system-packages.sh nginx || echo "demo: nginx unavailable, the demo runs in files-only mode"
 	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) demo/run.py
+
+docs: bootstrap ## antsibull-docs HTML site with the guides (docs/*.md) into build/docs/html; offline, unexpected warnings fail
+	@hack/build-docs.sh
 
 build: bootstrap ## build the collection tarball into build/
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build .
