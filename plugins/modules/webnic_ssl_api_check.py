@@ -302,7 +302,7 @@ def _result(rows, module=None):
                 "%s (%s %s, %s): %s: %s"
                 % (row["title"], row["method"], row["path"], row["confidence"], row["result"], row["message"])
             )
-    msg = "%d checks: %s" % (len(rows), ", ".join("%d %s" % (count, result) for result, count in summary.items()))
+    msg = "%d checks: %s" % (len(rows), ", ".join("%s %s" % (count, result) for result, count in summary.items()))
     return {
         "changed": False,
         "msg": msg,

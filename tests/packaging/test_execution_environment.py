@@ -57,7 +57,7 @@ def build_arg(text, name):
 
 def test_base_image_is_pinned(example_context):
     image = build_arg(containerfile(example_context), "EE_BASE_IMAGE")
-    name, _, tag = image.rpartition(":")
+    name, _sep, tag = image.rpartition(":")
     assert name and tag and tag != "latest" and re.search(r"\d", tag), image
 
 
