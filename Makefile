@@ -19,9 +19,9 @@ SHELL_SCRIPTS := $(wildcard hack/*.sh .ci/run tests/integration/run.sh tests/int
 # Debian packages the suites need (e2e: nginx apache2 haproxy; proxy tests: tinyproxy; lint: shellcheck).
 # `make test` and `make demo` install the missing ones when they can (root or passwordless sudo, apt-get).
 TEST_PACKAGES := nginx apache2 haproxy tinyproxy openssl ca-certificates shellcheck
-TEST_STEPS := lint sanity sanity-2.20 sanity-2.21 units units-2.20 units-2.21 ansible-test-units integration e2e reliability awx bench-check packaging docs
+TEST_STEPS := lint sanity sanity-2.20 sanity-2.21 units units-2.20 units-2.21 ansible-test-units integration e2e first-contact reliability awx bench-check packaging docs
 
-.PHONY: help bootstrap sync fmt lint sanity sanity-2.20 sanity-2.21 units units-2.20 units-2.21 ansible-test-units integration e2e reliability awx bench-check bench packaging test demo docs build clean
+.PHONY: help bootstrap sync fmt lint sanity sanity-2.20 sanity-2.21 units units-2.20 units-2.21 ansible-test-units integration e2e first-contact reliability awx bench-check bench packaging test demo docs build clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9_-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -88,6 +88,10 @@ e2e: bootstrap ## pytest tests/e2e (real playbooks, real nginx, real TLS handsha
 	  ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest tests/e2e $(PYTEST_ARGS); \
 	else echo "e2e: no tests in tests/e2e"; exit 1; fi
 
+first-contact: bootstrap ## money path on the documented profile with every assumed GET path answering 404 (order module, fault matrix, role rollout)
+	@WEBNIC_SIM_PROFILE=documented WEBNIC_SIM_MISSING=assumed-reads ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest \
+	  tests/unit/plugins/modules/test_webnic_ssl_order.py tests/reliability/test_fault_matrix.py tests/e2e/test_rollout.py $(PYTEST_ARGS)
+
 reliability: bootstrap ## fault matrix, bad input, secrets, concurrency, interrupted runs, TLS (tests/reliability)
 	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest tests/reliability $(PYTEST_ARGS)
 
@@ -103,7 +107,7 @@ bench: bootstrap ## fleet benchmark 1/10/50 hosts vs ping/copy/uri baselines -> 
 packaging: bootstrap ## build + install the tarball, ansible-doc every module, EE definition, changelog
 	@$(PY) -m pytest tests/packaging $(PYTEST_ARGS)
 
-test: ## install missing Debian packages when possible, run every step (lint, sanity, units, ansible-test units, integration, e2e, reliability, awx, bench-check, packaging, docs; sanity and units on 2.20 and 2.21 too), end with `N passed, N failed`
+test: ## install missing Debian packages when possible, run every step (lint, sanity, units, ansible-test units, integration, e2e, first-contact, reliability, awx, bench-check, packaging, docs; sanity and units on 2.20 and 2.21 too), end with `N passed, N failed`
 	@hack/system-packages.sh $(TEST_PACKAGES) || echo "test: continuing; the steps that need the packages above will fail"
 	@MAKE="$(MAKE)" hack/run-steps.sh $(TEST_STEPS)
 
