@@ -16,9 +16,12 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 RUFF_PATHS := $(wildcard plugins tests bench demo hack)
 SHELL_SCRIPTS := $(wildcard hack/*.sh .ci/run tests/integration/run.sh tests/integration/targets/*/runme.sh)
-TEST_STEPS := lint sanity sanity-2.21 units units-2.21 integration e2e first-contact reliability awx bench-check packaging
+# Debian packages the suites need (e2e: nginx apache2 haproxy; proxy tests: tinyproxy; lint: shellcheck).
+# `make test` and `make demo` install the missing ones when they can (root or passwordless sudo, apt-get).
+TEST_PACKAGES := nginx apache2 haproxy tinyproxy openssl ca-certificates shellcheck
+TEST_STEPS := lint sanity sanity-2.20 sanity-2.21 units units-2.20 units-2.21 ansible-test-units integration e2e first-contact reliability awx bench-check packaging docs
 
-.PHONY: help bootstrap sync fmt lint sanity sanity-2.21 units units-2.21 integration e2e first-contact reliability awx bench-check bench packaging test demo build clean
+.PHONY: help bootstrap sync fmt lint sanity sanity-2.20 sanity-2.21 units units-2.20 units-2.21 ansible-test-units integration e2e first-contact reliability awx bench-check bench packaging test demo docs build clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9_-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -60,8 +63,22 @@ units-2.21: bootstrap ## unit + simulator tests with the newest ansible-core (2.
 	@hack/bootstrap-newest.sh
 	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(ROOT)/.venv-2.21/bin/python -m pytest $(or $(PYTEST_ARGS),tests/unit tests/simulator)
 
+sanity-2.20: bootstrap ## ansible-test sanity with ansible-core 2.20 (Python 3.13, .venv-2.20)
+	@hack/bootstrap-newest.sh 2.20
+	@dest=$$(SYNC_DEST=$(ROOT)/.venv-2.20/ac/ansible_collections/webnic/ssl hack/sync-collection.sh); cd "$$dest"; \
+	PATH="$(ROOT)/.venv-2.20/bin:$$PATH" VIRTUAL_ENV="$(ROOT)/.venv-2.20" ANSIBLE_PYTHON_INTERPRETER="$(ROOT)/.venv-2.20/bin/python" \
+	  ansible-test sanity --venv --python 3.13 --color no $(SANITY_ARGS) 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
+
+units-2.20: bootstrap ## unit + simulator tests with ansible-core 2.20 (Python 3.13, .venv-2.20)
+	@hack/bootstrap-newest.sh 2.20
+	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(ROOT)/.venv-2.20/bin/python -m pytest $(or $(PYTEST_ARGS),tests/unit tests/simulator)
+
 units: bootstrap ## pytest tests/unit tests/simulator (one file: make units PYTEST_ARGS=tests/unit/test_x.py)
 	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest $(or $(PYTEST_ARGS),tests/unit tests/simulator)
+
+ansible-test-units: bootstrap ## ansible-test units --venv --python 3.11 on the synced copy (tests/unit, as certification pipelines run it)
+	@dest=$$(hack/sync-collection.sh); cd "$$dest"; \
+	ansible-test units --venv --python 3.11 --color no $(UNITS_ARGS) 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
 
 integration: bootstrap ## ansible-test integration against a fresh simulator (tests/integration/run.sh)
 	@tests/integration/run.sh $(INTEGRATION_ARGS)
@@ -90,11 +107,16 @@ bench: bootstrap ## fleet benchmark 1/10/50 hosts vs ping/copy/uri baselines -> 
 packaging: bootstrap ## build + install the tarball, ansible-doc every module, EE definition, changelog
 	@$(PY) -m pytest tests/packaging $(PYTEST_ARGS)
 
-test: ## run every step (lint sanity sanity-2.21 units units-2.21 integration e2e first-contact reliability awx bench-check packaging), end with `N passed, N failed`
+test: ## install missing Debian packages when possible, run every step (lint, sanity, units, ansible-test units, integration, e2e, first-contact, reliability, awx, bench-check, packaging, docs; sanity and units on 2.20 and 2.21 too), end with `N passed, N failed`
+	@hack/system-packages.sh $(TEST_PACKAGES) || echo "test: continuing; the steps that need the packages above will fail"
 	@MAKE="$(MAKE)" hack/run-steps.sh $(TEST_STEPS)
 
-demo: bootstrap ## run the demo (demo/run.py) against the simulator
+demo: bootstrap ## run the demo (demo/run.py) against the simulator; nginx is installed when possible, else files-only mode
+	@hack/system-packages.sh nginx || echo "demo: nginx unavailable, the demo runs in files-only mode"
 	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) demo/run.py
+
+docs: bootstrap ## antsibull-docs HTML site with the guides (docs/*.md) into build/docs/html; offline, unexpected warnings fail
+	@hack/build-docs.sh
 
 build: bootstrap ## build the collection tarball into build/
 	@mkdir -p build && ansible-galaxy collection build --force --output-path build .

@@ -1,19 +1,26 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""`make demo`: the webnic.ssl.certificate role rolls a certificate out to three real nginx servers.
+"""`make demo`: the webnic.ssl.certificate role rolls a certificate out to three web servers.
 
-1. starts the WebNIC simulator (temporary state) and three nginx servers on 127.0.0.1 serving
+1. starts the WebNIC simulator (temporary state) and three web servers on 127.0.0.1 serving
    www.example.test (inventory group `web`, one directory per host under demo/output/);
 2. runs demo/site.yml: key + CSR, one order, HTTP validation on every host, download, deploy, reload;
-3. proves it with a TLS handshake per nginx (trusting only the simulator's CA) and shows the API calls;
+3. proves it with a TLS handshake per server (trusting only the simulator's CA) and shows the API calls;
 4. runs the playbook again: nothing is due, so no API call and changed=0.
 
+The web servers are real nginx processes when nginx is installed (`make demo` installs it first
+when it can: root or passwordless sudo with apt-get). Without nginx the demo says so and runs in
+files-only mode: the role deploys with `server_type: none` and a small Python server per host serves
+the web root over HTTP and the deployed files over TLS (it reads them on every handshake, so no
+reload). WEBNIC_SSL_DEMO_SERVER=python chooses that mode even with nginx installed.
+
 Credentials go through WEBNIC_API_* environment variables, never the command line. Everything is
-stopped on exit, on failure and on Ctrl-C. Exit status: 0 when every check passed, 1 when one failed,
-2 when nginx is not installed.
+stopped on exit, on failure and on Ctrl-C. Exit status: 0 when every check passed, 1 when one failed.
+The demo runs from a checkout (it shares tests/e2e/fleet.py); it is not part of the collection tarball.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import sys
@@ -23,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "tests" / "e2e"), str(ROOT / "tests" / "simulator")]
 
-from fleet import NGINX_MISSING, Fleet, certificate_serial, find_nginx, playbook_env, run_playbook  # noqa: E402
+from fleet import Fleet, certificate_serial, find_nginx, playbook_env, run_playbook  # noqa: E402
 
 OUTPUT = ROOT / "demo" / "output"
 PLAYBOOK = ROOT / "demo" / "site.yml"
@@ -103,18 +110,17 @@ class Demo:
         return stats
 
     def run(self):
-        if find_nginx() is None:
-            print(NGINX_MISSING, file=sys.stderr)
-            print("Install it with:  apt-get install nginx   (then run `make demo` again)", file=sys.stderr)
-            return 2
         from webnic_sim.testing import Simulator
+
+        server = choose_server()
 
         shutil.rmtree(OUTPUT, ignore_errors=True)
         OUTPUT.mkdir(parents=True)
         fleet = sim = None
         try:
-            self.step(f"Starting {HOSTS} nginx servers for {SERVER_NAME} (group `web`)")
-            fleet = Fleet(OUTPUT / "hosts", HOSTS, SERVER_NAME).start()
+            label = "nginx servers" if server == "nginx" else "Python web servers (files-only mode)"
+            self.step(f"Starting {HOSTS} {label} for {SERVER_NAME} (group `web`)")
+            fleet = Fleet(OUTPUT / "hosts", HOSTS, SERVER_NAME, server=server).start()
             for name, nginx in fleet.hosts.items():
                 urls = f"http://127.0.0.1:{nginx.http_port}  https://127.0.0.1:{nginx.https_port}"
                 self.info(f"{name}: {urls}  dir {nginx.dir.relative_to(ROOT)}")
@@ -125,7 +131,9 @@ class Demo:
             sim = Simulator(OUTPUT / "simulator", resolve={SERVER_NAME: f"127.0.0.1:{dcv_host.http_port}"}).start()
             self.info(f"API {sim.url}; HTTP validation of {SERVER_NAME} reaches web2 (127.0.0.1:{dcv_host.http_port})")
 
-            inventory = fleet.inventory(OUTPUT / "inventory.yml")
+            server_type = "nginx" if server == "nginx" else "none"
+            inventory = fleet.inventory(OUTPUT / "inventory.yml", {"demo_server_type": server_type})
+            self.info(f"the role deploys with server_type: {server_type}")
             env = playbook_env(sim.url, None, OUTPUT / "token-cache")
             self.info("credentials: WEBNIC_API_USERNAME / WEBNIC_API_PASSWORD / WEBNIC_API_ENDPOINT in the environment")
 
@@ -135,7 +143,7 @@ class Demo:
             orders = sim.orders()
             self.check(len(orders) == 1, f"exactly one order placed ({len(orders)})")
 
-            self.step("TLS handshake with every nginx (trust: the simulator CA only; SNI: www.example.test)")
+            self.step("TLS handshake with every server (trust: the simulator CA only; SNI: www.example.test)")
             serial = certificate_serial(fleet["web1"].ssl_dir / f"{SERVER_NAME}.crt")
             self.handshakes(fleet, sim.ca_path, serial)
             self.check(all(n.validation_files() == [] for n in fleet), "validation files removed from every web root")
@@ -154,7 +162,7 @@ class Demo:
             self.failures.append(f"{exc.__class__.__name__}: {exc}")
             print(f"\nERROR: {exc.__class__.__name__}: {exc}", file=sys.stderr)
         finally:
-            self.step("Stopping nginx and the simulator")
+            self.step("Stopping the web servers and the simulator")
             if fleet is not None:
                 fleet.stop()
             if sim is not None:
@@ -164,8 +172,30 @@ class Demo:
         if self.failures:
             print(f"\nDEMO FAILED after {total:.0f}s: " + "; ".join(self.failures), file=sys.stderr)
             return 1
-        print(f"\nDemo complete in {total:.0f}s: 3 hosts serve the WebNIC certificate; the rerun made no API call.")
+        mode = "nginx" if server == "nginx" else "files-only mode, Python TLS servers"
+        print(
+            f"\nDemo complete in {total:.0f}s ({mode}): 3 hosts serve the WebNIC certificate; "
+            "the rerun made no API call."
+        )
         return 0
+
+
+def choose_server():
+    """nginx when installed (and not overridden), else the files-only mode; says which and why."""
+    wanted = os.environ.get("WEBNIC_SSL_DEMO_SERVER", "").strip().lower()
+    if wanted == "python":
+        print("demo: files-only mode (WEBNIC_SSL_DEMO_SERVER=python): Python TLS servers instead of nginx", flush=True)
+        return "python"
+    if find_nginx() is not None:
+        print("demo: using nginx", flush=True)
+        return "nginx"
+    print(
+        "demo: nginx is not installed (and could not be installed: needs root or passwordless sudo with apt-get): "
+        "files-only mode, the role deploys with server_type none and Python TLS servers serve the files. "
+        "For the nginx demo: sudo apt-get install nginx, then make demo again.",
+        flush=True,
+    )
+    return "python"
 
 
 def _interrupt(*_args):

@@ -13,6 +13,21 @@ if SIMULATOR_PATH not in sys.path:
 
 from webnic_sim.testing import Simulator  # noqa: E402
 
+MARKERS = {
+    "slow": "takes more than a few seconds",
+    "simulator": "starts the webnic_sim simulator (subprocess on 127.0.0.1)",
+    "tls": "uses the simulator over HTTPS",
+    "nginx": "needs the nginx binary (Debian package nginx)",
+    "e2e": "runs real playbooks end to end",
+    "packaging": "builds/installs the collection tarball",
+}
+
+
+def pytest_configure(config):
+    # Here rather than in pytest.ini: `ansible-test units` runs pytest with its own configuration file.
+    for name, description in MARKERS.items():
+        config.addinivalue_line("markers", f"{name}: {description}")
+
 
 @pytest.fixture
 def simulator(tmp_path):

@@ -45,7 +45,20 @@ options:
     description:
       - PEM file of the CA that signed the API's certificate, for private endpoints such as the
         simulator in TLS mode. Falls back to E(WEBNIC_API_CA_PATH).
+      - It replaces the system CA bundle for the API connection. Behind a TLS-inspecting proxy, the
+        certificate the module sees is signed by the proxy's CA, so set this to that CA (a PEM bundle
+        may hold several CAs). E(REQUESTS_CA_BUNDLE) and E(CURL_CA_BUNDLE) are deliberately ignored.
     type: path
+  api_proxy:
+    description:
+      - URL of the HTTP proxy for the API calls, for example C(http://proxy.example.com:3128) or
+        C(http://USER:PASSWORD@proxy.example.com:3128). HTTPS calls go through it with C(CONNECT),
+        so the proxy sees host names, never the credentials, token or certificate data.
+      - Falls back to E(WEBNIC_API_PROXY). When neither is set, the standard E(HTTPS_PROXY),
+        E(HTTP_PROXY), E(ALL_PROXY) and E(NO_PROXY) environment variables decide (lower case
+        works too); an explicit proxy wins over them and over E(NO_PROXY).
+      - Never logged or returned, as the URL may hold the proxy's password.
+    type: str
   force_ipv4:
     description:
       - Connect over IPv4 only. WebNIC's IP allow-list accepts IPv4 addresses only, so hosts with

@@ -101,6 +101,9 @@ options:
     elements: str
 notes:
   - The module makes one read call, and one write call only when the set changes.
+seealso:
+  - module: webnic.ssl.webnic_ssl_dcv
+  - module: webnic.ssl.webnic_ssl_order
 """
 
 EXAMPLES = r"""

@@ -60,6 +60,9 @@ options:
 notes:
   - The expected shapes are those of docs/api-assumptions.md and the contract the collection is built
     against; an assumed endpoint that is unreachable is exactly what this module is for finding.
+seealso:
+  - module: webnic.ssl.webnic_ssl_product_info
+  - module: webnic.ssl.webnic_ssl_order_info
 """
 
 EXAMPLES = r"""
@@ -172,6 +175,12 @@ api_calls:
   description: HTTP requests sent to WebNIC by this task (token minting included).
   returned: always
   type: int
+changed_reasons:
+  description: Why the task changed something. Always empty, as this module only reads.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import api_check, crypto

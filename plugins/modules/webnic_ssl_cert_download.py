@@ -146,6 +146,8 @@ options:
         (several paths separated by commas).
     type: list
     elements: path
+requirements:
+  - cryptography >= 41
 seealso:
   - module: webnic.ssl.webnic_ssl_dcv
   - module: webnic.ssl.webnic_ssl_deployed_info

@@ -195,6 +195,10 @@ options:
     description:
       - Ignored, see O(api_username).
     type: path
+  api_proxy:
+    description:
+      - Ignored, see O(api_username).
+    type: str
   force_ipv4:
     description:
       - Ignored, see O(api_username).
@@ -208,7 +212,7 @@ notes:
     E(ANSIBLE_KEEP_REMOTE_FILES=1) ansible-core keeps the temporary directory, and the key with it,
     on the host; delete those directories after debugging.
 requirements:
-  - cryptography (with O(verify=true))
+  - cryptography >= 41 (with O(verify=true))
 seealso:
   - module: webnic.ssl.webnic_ssl_cert_download
   - module: webnic.ssl.webnic_ssl_deployed_info
@@ -802,6 +806,7 @@ def main():
             timeout=dict(type="float"),
             validate_certs=dict(type="bool"),
             ca_path=dict(type="path"),
+            api_proxy=dict(type="str", no_log=True),
             force_ipv4=dict(type="bool"),
         ),
         required_together=[

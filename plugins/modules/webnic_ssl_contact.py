@@ -196,6 +196,9 @@ options:
       - Directory of the contact cache (see the notes). Falls back to E(WEBNIC_CONTACT_CACHE_DIR), then to
         C(~/.cache/webnic.ssl/contacts).
     type: path
+seealso:
+  - module: webnic.ssl.webnic_ssl_order
+  - module: webnic.ssl.webnic_ssl_organization
 """
 
 EXAMPLES = r"""

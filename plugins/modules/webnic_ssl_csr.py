@@ -9,7 +9,7 @@ __metaclass__ = type
 DOCUMENTATION = r"""
 module: webnic_ssl_csr
 short_description: Make or reuse a private key and a certificate signing request for a WebNIC order
-version_added: 1.0.0
+version_added: 0.1.0
 description:
   - Makes a private key on the host the module runs on (or reuses the one already there) and a
     certificate signing request (CSR) for O(common_name) and O(subject_alt_names), ready for
@@ -195,7 +195,7 @@ notes:
   - The private key and its passphrase never appear in the module's output, its diff or its logs.
   - RSA signatures are deterministic, so for an RSA key the same input gives the same CSR bytes.
 requirements:
-  - cryptography >= 3.3
+  - cryptography >= 41
   - requests (only for O(decode), O(provider=api) and O(product_key))
 seealso:
   - module: webnic.ssl.webnic_ssl_order

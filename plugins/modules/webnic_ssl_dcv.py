@@ -100,6 +100,10 @@ options:
       - Seconds between two status checks while waiting.
     type: float
     default: 10
+seealso:
+  - module: webnic.ssl.webnic_ssl_validation_file
+  - module: webnic.ssl.webnic_dns_record
+  - module: webnic.ssl.webnic_ssl_order
 """
 
 EXAMPLES = r"""

@@ -145,12 +145,16 @@ options:
     description:
       - Ignored, see O(api_username).
     type: path
+  api_proxy:
+    description:
+      - Ignored, see O(api_username).
+    type: str
   force_ipv4:
     description:
       - Ignored, see O(api_username).
     type: bool
 requirements:
-  - cryptography
+  - cryptography >= 41
 seealso:
   - module: webnic.ssl.webnic_ssl_cert_download
 """
@@ -261,6 +265,12 @@ order_id:
   returned: always
   type: str
   sample: "10023"
+changed_reasons:
+  description: Why the task changed something. Always empty, as this module only reads.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
 import datetime
@@ -417,6 +427,7 @@ def run(module):
 
     result = {
         "changed": False,
+        "changed_reasons": [],
         "exists": False,
         "due": False,
         "reasons": [],
@@ -529,6 +540,7 @@ def main():
             timeout=dict(type="float"),
             validate_certs=dict(type="bool"),
             ca_path=dict(type="path"),
+            api_proxy=dict(type="str", no_log=True),
             force_ipv4=dict(type="bool"),
         ),
         supports_check_mode=True,

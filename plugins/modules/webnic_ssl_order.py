@@ -206,6 +206,8 @@ notes:
   - The price reported is WebNIC's quote (Get Product Price) for the order placed or renewed;
     a reissue keeps the paid term and reports no price.
   - Validity options never cause a renewal outside the window.
+requirements:
+  - cryptography >= 41
 seealso:
   - module: webnic.ssl.webnic_ssl_order_info
   - module: webnic.ssl.webnic_ssl_price

@@ -114,6 +114,9 @@ options:
         and return them as RV(statistics) and RV(statistics_graph).
     type: bool
     default: false
+seealso:
+  - module: webnic.ssl.webnic_ssl_order
+  - module: webnic.ssl.webnic_ssl_cert_download
 """
 
 EXAMPLES = r"""
@@ -280,6 +283,12 @@ api_calls:
   description: HTTP requests sent to WebNIC by this task (token minting included).
   returned: always
   type: int
+changed_reasons:
+  description: Why the task changed something. Always empty, as this module only reads.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
 import datetime

@@ -130,6 +130,12 @@ api_calls:
   returned: always
   type: int
   sample: 2
+changed_reasons:
+  description: Why the task changed something. Always empty, as this module only reads.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.contacts import normalise_text

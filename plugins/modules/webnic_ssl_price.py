@@ -58,6 +58,9 @@ options:
       - One more API call; turn off only when the rules were checked already.
     type: bool
     default: true
+seealso:
+  - module: webnic.ssl.webnic_ssl_product_info
+  - module: webnic.ssl.webnic_ssl_order
 """
 
 EXAMPLES = r"""
@@ -148,6 +151,12 @@ raw:
   description: The C(data) object of WebNIC's price answer.
   returned: success
   type: dict
+changed_reasons:
+  description: Why the task changed something. Always empty, as this module only reads.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.crypto import InvalidNameError, normalize_names

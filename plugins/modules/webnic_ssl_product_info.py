@@ -30,6 +30,9 @@ options:
       - When listing, keep only products of this validation level.
     type: str
     choices: [DV, OV, EV]
+seealso:
+  - module: webnic.ssl.webnic_ssl_price
+  - module: webnic.ssl.webnic_ssl_order
 """
 
 EXAMPLES = r"""
@@ -71,6 +74,12 @@ api_calls:
   description: HTTP requests sent to WebNIC by this task (token minting included).
   returned: always
   type: int
+changed_reasons:
+  description: Why the task changed something. Always empty, as this module only reads.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule

@@ -128,6 +128,10 @@ options:
     description:
       - Ignored, see O(api_username).
     type: path
+  api_proxy:
+    description:
+      - Ignored, see O(api_username).
+    type: str
   force_ipv4:
     description:
       - Ignored, see O(api_username).
@@ -447,6 +451,7 @@ def main():
             timeout=dict(type="float"),
             validate_certs=dict(type="bool"),
             ca_path=dict(type="path"),
+            api_proxy=dict(type="str", no_log=True),
             force_ipv4=dict(type="bool"),
         ),
         supports_check_mode=True,

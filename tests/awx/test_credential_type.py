@@ -43,15 +43,16 @@ def test_validation_refuses_a_template_naming_an_unknown_field(credential_type):
         validate(broken)
 
 
-def test_inputs_are_username_password_endpoint_and_optional_ca(credential_type):
-    assert list(fields(credential_type)) == ["api_username", "api_password", "api_endpoint", "ca_cert"]
+def test_inputs_are_username_password_endpoint_and_optional_ca_and_proxy(credential_type):
+    assert list(fields(credential_type)) == ["api_username", "api_password", "api_endpoint", "ca_cert", "api_proxy"]
     assert credential_type["inputs"]["required"] == ["api_username", "api_password"]
     assert fields(credential_type)["api_endpoint"]["default"] == "production"
 
 
-def test_password_is_the_only_secret_input(credential_type):
+def test_password_and_proxy_url_are_the_secret_inputs(credential_type):
+    # A proxy URL may carry the proxy's user and password.
     assert fields(credential_type)["api_password"]["secret"] is True
-    assert secret_fields(credential_type) == {"api_password"}
+    assert secret_fields(credential_type) == {"api_password", "api_proxy"}
 
 
 def test_injectors_set_exactly_the_webnic_env_vars(credential_type, tmp_path):
@@ -62,8 +63,9 @@ def test_injectors_set_exactly_the_webnic_env_vars(credential_type, tmp_path):
     assert env["WEBNIC_API_USERNAME"] == "reseller"
     assert env["WEBNIC_API_PASSWORD"] == "s3cret"
     assert env["WEBNIC_API_ENDPOINT"] == "ote"
-    # Without a CA the CA variable is empty, which the modules treat as "not set".
+    # Without a CA or a proxy their variables are empty, which the modules treat as "not set".
     assert env["WEBNIC_API_CA_PATH"] == ""
+    assert env["WEBNIC_API_PROXY"] == ""
     assert extra_vars == {}
 
 
@@ -82,6 +84,17 @@ def test_ca_certificate_is_injected_as_a_private_file(credential_type, tmp_path)
     with open(path) as handle:
         assert handle.read() == CA_PEM
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+
+
+def test_proxy_url_is_injected_and_masked(credential_type, tmp_path):
+    proxy = "http://proxyuser:proxy-s3cret@proxy.example.test:3128"
+    env, safe_env, extra_vars = inject(
+        credential_type, {"api_username": "u", "api_password": "p", "api_proxy": proxy}, tmp_path
+    )
+    assert env["WEBNIC_API_PROXY"] == proxy
+    assert "proxy-s3cret" not in str(safe_env)
+    assert "proxy-s3cret" not in str(build_safe_env(env))
+    assert extra_vars == {}
 
 
 def test_password_is_masked_in_what_awx_stores(credential_type, tmp_path):

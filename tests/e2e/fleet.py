@@ -297,13 +297,108 @@ class Nginx:
         return sorted(p.name for p in folder.glob("*")) if folder.is_dir() else []
 
 
+class _QuietHandler:
+    """Mixin: no access log lines on the demo's output."""
+
+    def log_message(self, *_args):
+        pass
+
+
+class PythonWebServer:
+    """Stands in for nginx where nginx is not installed (the demo's files-only mode).
+
+    Plain HTTP serves the web root (where HTTP domain validation looks); HTTPS serves the
+    certificate files as they are on disk: every handshake loads them again, so a deploy needs no
+    reload. Both run in threads of the calling process. The role deploys with `server_type: none`.
+    """
+
+    kind = "python"
+
+    def __init__(self, directory, server_name, cert_stem=None):
+        self.dir = Path(directory)
+        self.server_name = server_name
+        self.cert_stem = cert_stem or server_name
+        self._servers = []
+
+    @property
+    def ssl_dir(self):
+        return self.dir / "ssl"
+
+    @property
+    def webroot(self):
+        return self.dir / "www"
+
+    @property
+    def http_port(self):
+        return self._servers[0].server_address[1]
+
+    @property
+    def https_port(self):
+        return self._servers[1].server_address[1]
+
+    def prepare(self):
+        for sub in ("ssl", "www"):
+            (self.dir / sub).mkdir(parents=True, exist_ok=True)
+        (self.webroot / "index.html").write_text(f"{self.server_name} on {self.dir.name}\n")
+        placeholder_certificate(self.ssl_dir, self.server_name, self.cert_stem)
+        return self
+
+    def _current_context(self):
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(
+            self.ssl_dir / f"{self.cert_stem}.fullchain.pem", self.ssl_dir / f"{self.cert_stem}.key"
+        )
+        return context
+
+    def start(self):
+        import functools
+        import http.server
+        import threading
+
+        handler = type("Handler", (_QuietHandler, http.server.SimpleHTTPRequestHandler), {})
+        handler = functools.partial(handler, directory=str(self.webroot))
+        plain = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        tls = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        outer = self._current_context()
+
+        def load_files_again(sock, _server_name, _context):
+            sock.context = self._current_context()
+
+        outer.sni_callback = load_files_again
+        tls.socket = outer.wrap_socket(tls.socket, server_side=True, do_handshake_on_connect=False)
+        self._servers = [plain, tls]
+        for server in self._servers:
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+        return self
+
+    def stop(self):
+        for server in self._servers:
+            server.shutdown()
+            server.server_close()
+
+    def handshake(self, ca_file):
+        return tls_handshake(self.https_port, self.server_name, ca_file)
+
+    def validation_files(self):
+        folder = self.webroot / ".well-known" / "pki-validation"
+        return sorted(p.name for p in folder.glob("*")) if folder.is_dir() else []
+
+
 class Fleet:
     """Several hosts, each a directory with its own nginx; renders the inventory the role runs on."""
 
-    def __init__(self, base_dir, count, server_name, group="web", prefix="web"):
+    def __init__(self, base_dir, count, server_name, group="web", prefix="web", server="nginx"):
+        """`server`: "nginx" (real nginx, required by the e2e tests) or "python" (PythonWebServer)."""
         self.base_dir = Path(base_dir)
         self.server_name = server_name
         self.group = group
+        self.server = server
+        if server == "python":
+            self.hosts = {
+                f"{prefix}{n}": PythonWebServer(self.base_dir / f"{prefix}{n}", server_name)
+                for n in range(1, count + 1)
+            }
+            return
         binary = find_nginx()
         if binary is None:
             raise FileNotFoundError(NGINX_MISSING)
@@ -344,9 +439,10 @@ class Fleet:
                 "ansible_connection": "local",
                 "host_dir": str(nginx.dir),
                 "certificate_webroot": str(nginx.webroot),
-                "certificate_server_test_command": {"nginx": nginx.command_line("-t")},
-                "certificate_server_reload_command": {"nginx": nginx.command_line("-s", "reload")},
             }
+            if isinstance(nginx, Nginx):
+                hosts[name]["certificate_server_test_command"] = {"nginx": nginx.command_line("-t")}
+                hosts[name]["certificate_server_reload_command"] = {"nginx": nginx.command_line("-s", "reload")}
         group_vars = {"ansible_python_interpreter": sys.executable}
         group_vars.update(extra_group_vars or {})
         inventory = {"all": {"children": {self.group: {"hosts": hosts, "vars": group_vars}}}}

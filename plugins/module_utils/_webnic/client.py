@@ -116,6 +116,19 @@ def _sent_nothing(exc):
     return False
 
 
+def proxies_for(base_url, proxy=None):
+    """The ``requests`` proxies mapping for calls to ``base_url``; empty means a direct connection.
+
+    An explicit ``proxy`` (the api_proxy option) wins. Otherwise the standard HTTPS_PROXY /
+    HTTP_PROXY / ALL_PROXY / NO_PROXY environment variables decide. They are read here rather than
+    through ``Session.trust_env``, which would also let REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE replace
+    the CA that validate_certs/ca_path chose.
+    """
+    if proxy:
+        return {"http": proxy, "https": proxy}
+    return dict(requests.utils.get_environ_proxies(base_url))
+
+
 class _Retry(Exception):
     def __init__(self, error, delay=None):
         super(_Retry, self).__init__(str(error))
@@ -134,6 +147,7 @@ class WebNICClient:
         timeout=30.0,
         validate_certs=True,
         ca_path=None,
+        proxy=None,
         force_ipv4=False,
         max_attempts=4,
         backoff=0.5,
@@ -173,8 +187,11 @@ class WebNICClient:
             except (ImportError, AttributeError):  # pragma: no cover
                 pass
         self.session = requests.Session()
-        # Environment proxies and CA bundles (REQUESTS_CA_BUNDLE) must not override validate_certs/ca_path.
+        # CA bundles from the environment (REQUESTS_CA_BUNDLE) must not override validate_certs/ca_path,
+        # so trust_env stays off and the proxy environment variables are applied by proxies_for.
+        # With a TLS-inspecting proxy, ca_path is the inspecting proxy's CA (it signs what we see).
         self.session.trust_env = False
+        self.session.proxies = proxies_for(self.base_url, proxy)
         self.session.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
 
     # ------------------------------------------------------------------ public API

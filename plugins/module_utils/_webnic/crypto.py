@@ -732,12 +732,24 @@ def load_certificate(data):
 
 
 def load_certificates(data):
-    """Every certificate of a PEM bundle, in order. Raises CertificateLoadError on a bad block."""
+    """Every certificate of a PEM bundle (or the one DER certificate), in order. Raises
+    CertificateLoadError when the content holds no certificate or a bad CERTIFICATE block."""
     data = _to_bytes(data) or b""
-    blocks = _PEM_CERT.findall(data)
-    if not blocks:
-        return [load_certificate(data)] if data.strip() else []
-    return [load_certificate(block) for block in blocks]
+    if not data.strip():
+        return []
+    if b"-----BEGIN" not in data:
+        return [load_certificate(data)]
+    load_bundle = getattr(x509, "load_pem_x509_certificates", None)
+    if load_bundle is None:  # cryptography < 39: see _certificate_signed_by_before_40
+        return [load_certificate(block) for block in _PEM_CERT.findall(data)] or [load_certificate(data)]
+    try:
+        # cryptography's own PEM parser: skips other blocks (keys, text), refuses a broken certificate.
+        return load_bundle(data)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise CertificateLoadError(
+            "the content is not a bundle of X.509 certificates (%s)" % exc,
+            "Give PEM certificates (-----BEGIN CERTIFICATE-----)",
+        )
 
 
 def certificate_fingerprint(cert, algorithm="sha256"):
@@ -820,7 +832,26 @@ def key_matches_certificate(private_key, cert):
 
 
 def certificate_signed_by(cert, issuer):
-    """True when ``issuer``'s key verifies ``cert``'s signature (RSA PKCS#1 v1.5 or ECDSA)."""
+    """True when ``issuer`` directly issued ``cert``: its subject is ``cert``'s issuer and its key
+    verifies ``cert``'s signature, for every algorithm cryptography supports (RSA PKCS#1 v1.5 and
+    PSS, ECDSA, Ed25519, Ed448). Validity dates and extensions are checked elsewhere."""
+    verify = getattr(cert, "verify_directly_issued_by", None)
+    if verify is None:
+        return _certificate_signed_by_before_40(cert, issuer)
+    try:
+        verify(issuer)
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
+        # ValueError: another issuer name or an unsupported signature algorithm; TypeError: an
+        # issuer key type that cannot sign certificates.
+        return False
+    return True
+
+
+def _certificate_signed_by_before_40(cert, issuer):
+    # cryptography < 40 has no verify_directly_issued_by (managed hosts on Debian 12 have 38; see
+    # docs/getting-started.md). Only RSA PKCS#1 v1.5 and ECDSA there; other algorithms do not verify.
+    if cert.issuer != issuer.subject:
+        return False
     public = issuer.public_key()
     try:
         if isinstance(public, rsa.RSAPublicKey):

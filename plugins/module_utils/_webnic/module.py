@@ -22,10 +22,13 @@ CONNECTION_ARGUMENT_SPEC = dict(
     timeout=dict(type="float", default=30.0),
     validate_certs=dict(type="bool", default=True),
     ca_path=dict(type="path", fallback=(env_fallback, ["WEBNIC_API_CA_PATH"])),
+    # A proxy URL may carry user:password of the proxy: never logged.
+    api_proxy=dict(type="str", no_log=True, fallback=(env_fallback, ["WEBNIC_API_PROXY"])),
     force_ipv4=dict(type="bool", default=False),
 )
 
 _URL = re.compile(r"^https?://[^\s/?#]+(/[^\s?#]*)?$")
+_PROXY_URL = re.compile(r"^https?://([^\s/?#@]+@)?([^\s/?#@:\[\]]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?/?$")
 
 
 class WebNICModule(AnsibleModule):
@@ -80,6 +83,21 @@ class WebNICModule(AnsibleModule):
         return url
 
     @property
+    def api_proxy(self):
+        """The api_proxy option checked, or None (then HTTPS_PROXY/NO_PROXY decide)."""
+        proxy = (self.params.get("api_proxy") or "").strip()
+        if not proxy:
+            return None
+        if not _PROXY_URL.match(proxy):
+            # The value may hold the proxy's password: name the field, never echo the value.
+            self.fail_field(
+                "api_proxy",
+                "is not a proxy URL",
+                "Use http://HOST:PORT (or http://USER:PASSWORD@HOST:PORT), as in HTTPS_PROXY",
+            )
+        return proxy
+
+    @property
     def client(self):
         if self._client is None:
             if not HAS_REQUESTS:
@@ -108,6 +126,7 @@ class WebNICModule(AnsibleModule):
                 timeout=self.params["timeout"],
                 validate_certs=self.params["validate_certs"],
                 ca_path=self.params.get("ca_path"),
+                proxy=self.api_proxy,
                 force_ipv4=self.params["force_ipv4"],
             )
         return self._client

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.client import USER_AGENT, WebNICClient
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.client import USER_AGENT, WebNICClient, proxies_for
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.endpoints import ENDPOINTS
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import (
     AmbiguousWriteError,
@@ -289,3 +289,32 @@ def test_persistent_503_fails_after_the_bound_with_a_clear_message(simulator, tm
         client.call("balance")
     assert client.calls["balance"] == 4
     assert "HTTP 503" in str(info.value) and "GET /reseller/v2/balance" in str(info.value)
+
+
+# ---------------------------------------------------------------- proxy choice (pure; the e2e
+# tests in tests/e2e/test_proxy.py send real calls through a real proxy)
+
+
+def test_explicit_proxy_wins_over_environment_and_no_proxy(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://env-proxy.example.test:1")
+    monkeypatch.setenv("NO_PROXY", "api.webnic.cc")
+    chosen = proxies_for("https://api.webnic.cc", "http://proxy.example.test:3128")
+    assert chosen == {"http": "http://proxy.example.test:3128", "https": "http://proxy.example.test:3128"}
+
+
+def test_environment_proxy_is_used_without_an_explicit_one(monkeypatch):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+        "no_proxy",
+    ):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("https_proxy", "http://env-proxy.example.test:3128")
+    assert proxies_for("https://api.webnic.cc")["https"] == "http://env-proxy.example.test:3128"
+    monkeypatch.setenv("NO_PROXY", "example.test,.webnic.cc")
+    assert proxies_for("https://api.webnic.cc") == {}

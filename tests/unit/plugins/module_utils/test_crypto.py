@@ -422,3 +422,96 @@ def test_not_a_certificate():
 def test_ec_helpers_cover_p384():
     key = ec.generate_private_key(ec.SECP384R1())
     assert crypto.key_type_of(key) == "EC-P384"
+
+
+# ------------------------------------------------------------- issuer checks and bundles (cryptography's own)
+
+
+def _issued(subject_key, issuer_key, issuer_name, cn, ca=False, rsa_pss=False):
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    now = datetime.datetime(2026, 11, 1, tzinfo=datetime.timezone.utc)
+    builder = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)]))
+        .issuer_name(issuer_name)
+        .public_key(subject_key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=90))
+        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    )
+    algorithm = None if _is_edwards(issuer_key) else hashes.SHA256()
+    if rsa_pss:
+        pss = padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)
+        return builder.sign(issuer_key, algorithm, rsa_padding=pss)
+    return builder.sign(issuer_key, algorithm)
+
+
+def _is_edwards(key):
+    from cryptography.hazmat.primitives.asymmetric import ed448, ed25519
+
+    return isinstance(key, (ed25519.Ed25519PrivateKey, ed448.Ed448PrivateKey))
+
+
+def _ca(key, cn="Example CA"):
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+    return _issued(key, key, name, cn, ca=True)
+
+
+@pytest.mark.parametrize("issuer_kind", ["rsa", "rsa-pss", "ec", "ed25519"])
+def test_certificate_signed_by_verifies_every_signature_algorithm(issuer_kind, rsa_key, ec_key):
+    from cryptography.hazmat.primitives.asymmetric import ed25519
+
+    issuer_key = {"rsa": rsa_key, "rsa-pss": rsa_key, "ec": ec_key, "ed25519": ed25519.Ed25519PrivateKey.generate()}[
+        issuer_kind
+    ]
+    ca = _ca(issuer_key)
+    leaf = _issued(ec_key, issuer_key, ca.subject, "www.example.com", rsa_pss=issuer_kind == "rsa-pss")
+    assert crypto.certificate_signed_by(leaf, ca)
+    # The same name with another key: the signature does not verify.
+    impostor = _ca(ec.generate_private_key(ec.SECP256R1()))
+    assert not crypto.certificate_signed_by(leaf, impostor)
+    # The right key under another name is not the issuer either.
+    renamed = _ca(issuer_key, cn="Other CA")
+    assert not crypto.certificate_signed_by(leaf, renamed)
+
+
+def test_split_leaf_and_chain_follows_an_rsa_pss_intermediate(rsa_key, ec_key):
+    # Before cryptography's own check, an RSA-PSS signature broke the chain (PKCS#1 v1.5 was assumed).
+    root = _ca(rsa_key, cn="Root")
+    intermediate_key = ec.generate_private_key(ec.SECP256R1())
+    intermediate = _issued(intermediate_key, rsa_key, root.subject, "Intermediate", ca=True, rsa_pss=True)
+    leaf = _issued(ec_key, intermediate_key, intermediate.subject, "www.example.com")
+    found_leaf, chain = crypto.split_leaf_and_chain([root, leaf, intermediate])
+    assert found_leaf == leaf and chain == [intermediate]
+    assert crypto.chain_problems(leaf, chain) == []
+
+
+def test_fallback_before_cryptography_40_agrees_for_rsa_and_ecdsa(rsa_key, ec_key):
+    # Managed hosts with an old cryptography (Debian 12: 38) take this path; it covers what our CA
+    # and WebNIC issue (RSA PKCS#1 v1.5, ECDSA) and refuses the rest instead of guessing.
+    for issuer_key in (rsa_key, ec_key):
+        ca = _ca(issuer_key)
+        leaf = _issued(ec_key, issuer_key, ca.subject, "www.example.com")
+        assert crypto._certificate_signed_by_before_40(leaf, ca)
+        assert not crypto._certificate_signed_by_before_40(leaf, _ca(ec.generate_private_key(ec.SECP256R1())))
+        assert not crypto._certificate_signed_by_before_40(leaf, _ca(issuer_key, cn="Other CA"))
+
+
+def test_bundle_with_text_and_a_key_between_certificates(ec_key, rsa_key):
+    first = _self_signed(ec_key)
+    second = _self_signed(rsa_key, cn="ca.example.com", ca=True)
+    key_block = crypto.serialize_private_key(ec_key)
+    bundle = b"subject=www.example.com\n" + first + key_block + b"# the CA\n" + second
+    certs = crypto.load_certificates(bundle)
+    assert [c.subject.rfc4514_string() for c in certs] == ["CN=www.example.com", "CN=ca.example.com"]
+
+
+def test_bundle_with_a_broken_certificate_block_is_refused(ec_key):
+    good = _self_signed(ec_key)
+    broken = b"-----BEGIN CERTIFICATE-----\nTUlJQm9yb2tlbg==\n-----END CERTIFICATE-----\n"
+    with pytest.raises(crypto.CertificateLoadError):
+        crypto.load_certificates(good + broken)
+    with pytest.raises(crypto.CertificateLoadError):
+        crypto.load_certificates(crypto.serialize_private_key(ec_key))

@@ -98,6 +98,7 @@ def test_fresh_certificate_is_not_due(deployed):
     assert set(result["names"]) == {"www.example.com", "example.com"}
     assert 298 <= result["days_remaining"] <= 300
     assert result["changed"] is False
+    assert result["changed_reasons"] == []
     assert "PRIVATE KEY" not in result["_stdout"]
 
 
