@@ -59,9 +59,9 @@ sanity-2.21: bootstrap ## ansible-test sanity with the newest ansible-core (2.21
 	PATH="$(ROOT)/.venv-2.21/bin:$$PATH" VIRTUAL_ENV="$(ROOT)/.venv-2.21" ANSIBLE_PYTHON_INTERPRETER="$(ROOT)/.venv-2.21/bin/python" \
 	  ansible-test sanity --venv --python 3.12 --color no $(SANITY_ARGS) 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
 
-units-2.21: bootstrap ## unit + simulator tests with the newest ansible-core (2.21, Python 3.12, .venv-2.21)
+units-2.21: bootstrap ## unit tests (the simulator self-tests run once, in units) with the newest ansible-core (2.21, Python 3.12, .venv-2.21)
 	@hack/bootstrap-newest.sh
-	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(ROOT)/.venv-2.21/bin/python -m pytest $(or $(PYTEST_ARGS),tests/unit tests/simulator)
+	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(ROOT)/.venv-2.21/bin/python -m pytest $(or $(PYTEST_ARGS),tests/unit)
 
 sanity-2.20: bootstrap ## ansible-test sanity with ansible-core 2.20 (Python 3.13, .venv-2.20)
 	@hack/bootstrap-newest.sh 2.20
@@ -69,9 +69,9 @@ sanity-2.20: bootstrap ## ansible-test sanity with ansible-core 2.20 (Python 3.1
 	PATH="$(ROOT)/.venv-2.20/bin:$$PATH" VIRTUAL_ENV="$(ROOT)/.venv-2.20" ANSIBLE_PYTHON_INTERPRETER="$(ROOT)/.venv-2.20/bin/python" \
 	  ansible-test sanity --venv --python 3.13 --color no $(SANITY_ARGS) 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
 
-units-2.20: bootstrap ## unit + simulator tests with ansible-core 2.20 (Python 3.13, .venv-2.20)
+units-2.20: bootstrap ## unit tests (the simulator self-tests run once, in units) with ansible-core 2.20 (Python 3.13, .venv-2.20)
 	@hack/bootstrap-newest.sh 2.20
-	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(ROOT)/.venv-2.20/bin/python -m pytest $(or $(PYTEST_ARGS),tests/unit tests/simulator)
+	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(ROOT)/.venv-2.20/bin/python -m pytest $(or $(PYTEST_ARGS),tests/unit)
 
 units: bootstrap ## pytest tests/unit tests/simulator (one file: make units PYTEST_ARGS=tests/unit/test_x.py)
 	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest $(or $(PYTEST_ARGS),tests/unit tests/simulator)
