@@ -20,7 +20,7 @@ author:
   - webnic.ssl contributors (@webnic-community)
 attributes:
   action:
-    description: Indicates this has a corresponding action plugin so some parts of the options can be executed on the controller.
+    description: The work is done by the action plugin of the same name, on the controller.
     support: full
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.

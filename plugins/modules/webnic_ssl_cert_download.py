@@ -287,13 +287,18 @@ EXPIRY_TOLERANCE_SECONDS = 120
 
 
 def _lower(name):
-    return str(name or "").strip().lower().rstrip(".")
+    return crypto.comparable_name(name)
 
 
 def resolve_order(module):
     client = module.client
     order_id = module.params["order_id"]
-    common_name = _lower(module.params["common_name"])
+    common_name = None
+    if module.params["common_name"]:
+        try:
+            common_name = crypto.normalize_name(module.params["common_name"])
+        except crypto.InvalidNameError as exc:
+            module.fail_field("common_name", exc.problem, exc.fix)
     if order_id:
         info = get_order(client, order_id)
         if info is None:

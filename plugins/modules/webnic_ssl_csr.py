@@ -60,8 +60,11 @@ options:
     description:
       - Further DNS names of the certificate. Order does not matter; duplicates and the common name
         itself are removed.
-      - Internationalised names are converted to punycode (IDNA 2003, as the Python standard
-        library does), for example C(bücher.example) becomes C(xn--bcher-kva.example).
+      - Internationalised names are converted to A-labels by IDNA 2008 with UTS 46 mapping (the
+        C(idna) Python library), for example C(straße.example) becomes C(xn--strae-oqa.example)
+        (not IDNA 2003's C(strasse.example), another domain). A name IDNA 2008 does not allow
+        fails naming the option; without the C(idna) library on the host, a non-ASCII name fails
+        (give it in its C(xn--) form instead).
       - A wildcard is allowed only as the whole left-most label (V(*.example.com)), never directly
         under a top-level domain.
     type: list

@@ -281,6 +281,7 @@ raw:
 
 import time
 
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dcv import dcv_instructions, normalize_method
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import ApiError
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
@@ -295,17 +296,23 @@ from ansible_collections.webnic.ssl.plugins.module_utils._webnic.orders import (
 )
 
 AWAITING_DCV = ("PENDING", "PENDING_REISSUE", "INITIAL")
+AUTH_INFO_SKIPPED = "the order's DCV instructions (Get Auth Info): the result's dcv list is empty"
 
 
 def _lower(name):
-    return str(name or "").strip().lower().rstrip(".")
+    return crypto.comparable_name(name)
 
 
 def resolve_order(module):
     """Order info ``data`` of the order the task is about (by id, else the live order of the name)."""
     client = module.client
     order_id = module.params["order_id"]
-    common_name = _lower(module.params["common_name"])
+    common_name = None
+    if module.params["common_name"]:
+        try:
+            common_name = crypto.normalize_name(module.params["common_name"])
+        except crypto.InvalidNameError as exc:
+            module.fail_field("common_name", exc.problem, exc.fix)
     if order_id:
         info = get_order(client, order_id)
         if info is None:
@@ -434,7 +441,11 @@ def approver_lists(client, names):
     for name in names:
         base = name[2:] if name.startswith("*.") else name
         if base not in cache:
-            data = client.call("approver_list", query={"commonName": base})
+            data = client.call_optional(
+                "approver_list",
+                "the approver addresses WebNIC accepts (approvers were not checked)",
+                query={"commonName": base},
+            )
             if isinstance(data, dict):
                 data = data.get("approvers") or data.get("emails") or data.get("items") or []
             cache[base] = [item.get("email") if isinstance(item, dict) else item for item in (data or [])]
@@ -486,23 +497,24 @@ def run(module):
 
     if params["order_id"] and not params["common_name"]:
         # The id is enough: Get Auth Info and Check DCV Status carry the names and the status, so the
-        # order itself is not read (one call less per run).
+        # order itself is not read (one call less per run) -- unless Get Auth Info (an assumed path)
+        # fails: only the documented Get Order Info may say that an order does not exist.
         info = {}
         order_id = params["order_id"]
         try:
-            auth = client.call("auth_info", path={"orderId": order_id}) or {}
+            auth = client.call_optional("auth_info", AUTH_INFO_SKIPPED, path={"orderId": order_id})
         except ApiError as exc:
-            if exc.status in (400, 404):
-                module.fail_field(
-                    "order_id",
-                    "WebNIC knows no order %s" % order_id,
-                    "Check the id (webnic.ssl.webnic_ssl_order_info lists orders)",
-                )
+            if exc.status not in (400, 404):
+                raise
+            info = resolve_order(module)  # fails "WebNIC knows no order" when Get Order Info says so
             raise
+        if auth is None:
+            info = resolve_order(module)
+        auth = auth or {}
     else:
         info = resolve_order(module)
         order_id = order_id_of(info) or params["order_id"]
-        auth = client.call("auth_info", path={"orderId": order_id}) or {}
+        auth = client.call_optional("auth_info", AUTH_INFO_SKIPPED, path={"orderId": order_id}) or {}
     instructions = dcv_instructions(auth)
     status = client.call("dcv_status", path={"orderId": order_id}) or {}
     entries = validation_entries(status, instructions)

@@ -104,6 +104,20 @@ options:
         V(33.3) renews in the last third, as certbot and lego do; V(0) turns the rule off.
     type: float
     default: 33.3
+  renew_issued_before:
+    description:
+      - Due when the certificate became valid before this moment (ISO 8601, for example
+        V(2026-12-07T10:00:00Z)). The safe way to renew everything once, now. The renewed
+        certificate is newer, so a rerun with the same value finds nothing due. A moment in the
+        future is refused (every run would renew again).
+    type: str
+  min_certificate_age:
+    description:
+      - A certificate younger than this many hours is never due by O(remaining_days) or
+        O(remaining_percentage), so a window that is too wide cannot renew a certificate again right
+        after its renewal. Names, key, expiry and O(renew_issued_before) still count.
+    type: float
+    default: 24
   api_endpoint:
     description:
       - The WebNIC endpoint the certificate should come from (V(production), V(ote) or a URL).
@@ -258,7 +272,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.endpoints import API_ENDPOINTS
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.files import read_file
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.orders import renewal_decision
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.orders import check_renewal_options, renewal_decision
 
 
 def endpoint_url(value):
@@ -387,22 +401,19 @@ def wanted_names(params, metadata):
         names = [metadata["common_name"], *list(metadata.get("subject_alt_names") or [])]
     else:
         return None
-    return sorted({str(n).strip().lower().rstrip(".") for n in names if n and str(n).strip()})
+    return sorted({crypto.comparable_name(n) for n in names if n and str(n).strip()})
 
 
 def run(module):
     params = module.params
-    if params["remaining_percentage"] is not None and not 0 <= params["remaining_percentage"] <= 100:
-        fail_field(
-            module,
-            "remaining_percentage",
-            "%s is outside 0 to 100" % params["remaining_percentage"],
-            "Give a percentage of the lifetime, such as 33.3",
-        )
-    if params["remaining_days"] is not None and params["remaining_days"] < 0:
-        fail_field(
-            module, "remaining_days", "%s is negative" % params["remaining_days"], "Give a number of days, 0 or more"
-        )
+    problems = check_renewal_options(
+        params["remaining_days"],
+        params["remaining_percentage"],
+        params["renew_issued_before"],
+        params["min_certificate_age"],
+    )
+    if problems:
+        fail_field(module, *problems[0])
 
     result = {
         "changed": False,
@@ -486,6 +497,8 @@ def run(module):
             wanted_names=wanted,
             remaining_days=params["remaining_days"],
             remaining_percentage=params["remaining_percentage"],
+            issued_before=params["renew_issued_before"],
+            min_age_hours=params["min_certificate_age"],
         )
         reasons[:0] = rule_reasons
     reasons.extend(served_file_reasons(params, cert, key))
@@ -507,6 +520,8 @@ def main():
             subject_alt_names=dict(type="list", elements="str"),
             remaining_days=dict(type="int"),
             remaining_percentage=dict(type="float", default=33.3),
+            renew_issued_before=dict(type="str"),
+            min_certificate_age=dict(type="float", default=24.0),
             api_endpoint=dict(type="str", fallback=(env_fallback, ["WEBNIC_API_ENDPOINT"])),
             # Accepted and ignored: module_defaults of group/webnic.ssl.webnic pass them to every member.
             api_username=dict(type="str"),

@@ -151,7 +151,40 @@ options:
       - Renew when at most this percentage of the certificate's lifetime is left
         (V(33.3) is the last third).
       - When both O(remaining_days) and this are set, either one makes the certificate due.
+      - Must be below 100 (100 would make every certificate due on every run).
     type: float
+  renew_issued_before:
+    description:
+      - Renew the certificate when it was issued before this moment (ISO 8601, for example
+        V(2026-12-07T10:00:00Z)). This is the safe way to force a renewal. Once renewed, the new
+        certificate is issued after that moment, so running the same task again buys nothing.
+      - A moment in the future is refused.
+    type: str
+  min_certificate_age:
+    description:
+      - Hours. A certificate younger than this is never renewed by O(remaining_days) or
+        O(remaining_percentage), so a rerun right after a renewal never buys again. Names, key, the
+        CA's status and O(renew_issued_before) still count.
+    type: float
+    default: 24
+  max_clock_skew:
+    description:
+      - Seconds. Before any call that spends money, the clock of the machine running the task is
+        compared with WebNIC's (the C(Date) header of its answers) and with the current
+        certificate's start date; when they differ by more than this, nothing is bought and the
+        task fails saying why. A clock months off makes certificates look due when they are not.
+    type: int
+    default: 300
+  buy_when_unconfirmed:
+    description:
+      - WebNIC's documented order answers name the product only by its display name. When a live
+        order for the same common name exists whose product cannot be confirmed (the display name
+        is not in the account's product list, or several products share it), the module refuses to
+        place or renew and names the order, since it may be this very certificate.
+      - Either adopt that order with O(order_id), or set this to V(true) to buy anyway because you
+        know it is another product.
+    type: bool
+    default: false
   reissue:
     description:
       - Allow a reissue (same order, same paid term) when the names or the key of a live order differ
@@ -398,6 +431,61 @@ api_calls:
   returned: always
   type: int
   sample: 4
+skipped_checks:
+  description:
+    - Checks or enrichments skipped because a path we assumed (not in WebNIC's published
+      documentation) answered that it does not exist (HTTP 404, 405 or 501). The task went on with
+      what the documented calls give; see docs/api-assumptions.md.
+  returned: when a check was skipped
+  type: list
+  elements: dict
+  contains:
+    endpoint:
+      description: The collection's name of the endpoint.
+      type: str
+    path:
+      description: Method and path called.
+      type: str
+    status:
+      description: The HTTP status it answered.
+      type: int
+    skipped:
+      description: What was not done because of it.
+      type: str
+  sample:
+    - endpoint: product_rules
+      path: GET /ssl/v2/products/rules
+      status: 404
+      skipped: product rules from Get SSL Rules (term, key type and DCV method checks before buying)
+names:
+  description: Names a place or reissue adds to or removes from the order (C(added), C(removed)).
+  returned: when the action is V(placed) or V(reissued)
+  type: dict
+  sample: {"added": ["www.example.com", "example.com"], "removed": []}
+not_checked:
+  description:
+    - In check mode, the options a real run needs that were not given (O(csr),
+      O(administrator_contact_id)); the plan and the price were made from the names.
+  returned: in check mode, when such an option is missing
+  type: list
+  elements: str
+duplicate_order:
+  description:
+    - Another run (another controller or AWX job) bought the same certificate at the same moment.
+      Every run keeps the order with the lowest id; this run's own order is cancelled when WebNIC
+      still allows it. C(order_id) is this run's order, C(kept_order_id) the one kept, C(outcome)
+      what happened to this run's order.
+  returned: when a concurrent purchase was found right after buying
+  type: dict
+unconfirmed_order_ids:
+  description: Live orders of the common name whose product could not be confirmed (on failure).
+  returned: when the module refused to buy on doubt
+  type: list
+  elements: str
+clock_skew_seconds:
+  description: How far WebNIC's clock is ahead of this machine's (negative when behind), on failure.
+  returned: when the module refused to buy because of the clock
+  type: float
 raw:
   description: The C(data) object of WebNIC's Get Order Info for the order.
   returned: when an order exists
@@ -428,13 +516,19 @@ from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import (
 )
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.organizations import check_organization_ready
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.products import check_against_rules
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.products import (
+    ProductCatalogue,
+    check_against_rules,
+    read_product_rules,
+)
 from ansible.module_utils.basic import missing_required_lib
 
 # After a lost answer to a money call, look the account up at these delays (seconds) before
 # concluding that the order was not made: a server may commit a moment after the answer was lost.
 LOOKUP_DELAYS = (0.0, 1.0, 2.0)
 LOCK_TIMEOUT = 900.0
+# Options a check-mode run can do without: the plan and price come from the names.
+CHECK_MODE_OPTIONAL = ("csr", "administrator_contact_id")
 
 
 class OrderRun:
@@ -447,6 +541,7 @@ class OrderRun:
         self.reasons = []
         self.result = {"changed": False, "action": "none", "price": None, "dcv": []}
         self._rules = None
+        self._catalogue = None
         self._client = None
         self.csr_pem = None
         self.csr = None
@@ -477,11 +572,16 @@ class OrderRun:
         params = self.params
         if params["term"] < 1:
             self.fail_field("term", "must be at least 1 year", "Use a term the product offers (see its rules)")
-        for option in ("remaining_days", "remaining_percentage"):
-            if params[option] is not None and params[option] < 0:
-                self.fail_field(option, "must not be negative", "Give the size of the renewal window")
-        if params["remaining_percentage"] is not None and params["remaining_percentage"] > 100:
-            self.fail_field("remaining_percentage", "must be at most 100", "Use for example 33.3 for the last third")
+        problems = ord_.check_renewal_options(
+            params["remaining_days"],
+            params["remaining_percentage"],
+            params["renew_issued_before"],
+            params["min_certificate_age"],
+        )
+        if problems:
+            self.fail_field(*problems[0])
+        if params["max_clock_skew"] < 0:
+            self.fail_field("max_clock_skew", "must not be negative", "Give seconds, e.g. 300")
         if params["wait_timeout"] < 0:
             self.fail_field("wait_timeout", "must not be negative", "Give the seconds to wait")
         if params["common_name"]:
@@ -574,19 +674,18 @@ class OrderRun:
     @property
     def rules(self):
         if self._rules is None:
-            self._rules = self.client.call("product_rules", query={"productKey": self.product_key}) or {}
+            self._rules = read_product_rules(self.client, self.product_key, self.catalogue)
         return self._rules
+
+    @property
+    def catalogue(self):
+        if self._catalogue is None:
+            self._catalogue = ProductCatalogue(self.client)
+        return self._catalogue
 
     @property
     def product_key(self):
         return self.identity.product_key if self.identity is not None else self.params["product_key"]
-
-    def product_names(self):
-        try:
-            info = self.client.call("product_info", query={"productKey": self.product_key}) or {}
-        except ApiError:
-            return ()
-        return tuple(v for v in (info.get("productName"), info.get("productKey")) if v)
 
     def chargeable_counts(self, identity):
         free = {identity.common_name}
@@ -632,8 +731,15 @@ class OrderRun:
         self.result["currency"] = data.get("currency")
 
     def require(self, option, doing, fix):
-        if not self.params.get(option):
-            self.fail_field(option, "is required to %s" % doing, fix)
+        if self.params.get(option):
+            return
+        if self.check_mode and option in CHECK_MODE_OPTIONAL:
+            # Check mode answers "what would it buy, at what price" before a key or contact exists.
+            missing = self.result.setdefault("not_checked", [])
+            if option not in missing:
+                missing.append(option)
+            return
+        self.fail_field(option, "is required to %s" % doing, fix)
 
     # ---------------------------------------------------------------- lookups
 
@@ -641,11 +747,101 @@ class OrderRun:
         return {
             "remaining_days": self.params["remaining_days"],
             "remaining_percentage": self.params["remaining_percentage"],
+            "issued_before": self.params["renew_issued_before"],
+            "min_age_hours": self.params["min_certificate_age"],
         }
 
     def lookup(self, identity):
-        return ord_.find_live_order(
-            self.client, identity, product_names=self.product_names, renewal_options=self.renewal_options()
+        try:
+            return ord_.find_live_order(
+                self.client, identity, catalogue=self.catalogue, renewal_options=self.renewal_options()
+            )
+        except ord_.SearchIncomplete as exc:
+            self.fail(
+                "%s: an order for %s may exist that this run cannot see, so nothing was bought. Pass order_id "
+                "to name the order, or check the account (webnic.ssl.webnic_ssl_order_info)."
+                % (exc, identity.common_name)
+            )
+
+    # ---------------------------------------------------------------- never buy on doubt
+
+    def refuse_on_doubt(self, found, doing):
+        """Stop before spending money while a live order of the name might be this certificate."""
+        if not found.unconfirmed:
+            return
+        if self.params["buy_when_unconfirmed"]:
+            self.module.warn(
+                "buy_when_unconfirmed=true: %s although order(s) %s for %s may be the same certificate."
+                % (doing, ", ".join(ord_.order_id_of(o) for o in found.unconfirmed), self.identity.common_name)
+            )
+            return
+        first = found.unconfirmed[-1]
+        why = self.unconfirmed_reason(first)
+        self.fail(
+            "Refusing to %s: live order %s for %s may be this very certificate, but its product cannot be "
+            "confirmed (%s). Nothing was bought. Either adopt it with order_id=%s, or, if it is another "
+            "product, set buy_when_unconfirmed=true to buy anyway. Orders in doubt: %s"
+            % (
+                doing,
+                ord_.order_id_of(first),
+                self.identity.common_name,
+                why,
+                ord_.order_id_of(first),
+                "; ".join(ord_.describe_order(o) for o in found.unconfirmed),
+            ),
+            candidates=[ord_.curated_order(o) for o in found.unconfirmed],
+            unconfirmed_order_ids=[ord_.order_id_of(o) for o in found.unconfirmed],
+        )
+
+    def unconfirmed_reason(self, order):
+        name = ord_.order_product_name(order)
+        if name is None:
+            return "WebNIC's answer names no product for it"
+        if self.catalogue.error is not None and not self.catalogue.rows():
+            return "it names the product %r and the product list could not be read: %s" % (
+                name,
+                self.catalogue.error.render() if hasattr(self.catalogue.error, "render") else self.catalogue.error,
+            )
+        keys = self.catalogue.keys_named(name)
+        if keys:
+            return "it names the product %r, a display name shared by %s" % (name, ", ".join(sorted(keys)))
+        return "it names the product %r, which the account's product list does not map to %s" % (
+            name,
+            self.identity.product_key,
+        )
+
+    def refuse_on_wrong_clock(self, order=None):
+        """Money is never spent on a decision made with a clock far from WebNIC's."""
+        issued_at = (self.cert_facts or {}).get("not_before") or (order and ord_.order_not_before(order))
+        problem = ord_.clock_problem(self.client.clock_skew, self.params["max_clock_skew"], issued_at=issued_at)
+        if problem:
+            self.fail(
+                "Refusing to buy: %s. A clock that far off makes certificates look due (or not) when they are "
+                "not; nothing was bought. Fix the time (NTP) on the machine running this task, or raise "
+                "max_clock_skew if WebNIC's clock is the wrong one." % problem,
+                clock_skew_seconds=self.client.clock_skew,
+            )
+
+    def confirm_name_is_free(self, found):
+        """Get Order Info by common name (documented) must not know a live order the search missed."""
+        try:
+            data = self.client.call("order_info", query={"commonName": self.identity.common_name})
+        except ApiError as exc:
+            if exc.status in (400, 404):
+                return
+            raise
+        if not isinstance(data, dict) or not ord_.order_id_of(data) or not ord_.is_live(data):
+            return
+        if ord_.normalize_domain(data.get("commonName")) != self.identity.common_name:
+            return
+        if ord_.order_id_of(data) in found.known_ids():
+            return
+        self.fail(
+            "Refusing to place an order: Get Order Info knows live order %s for %s, which the order search did "
+            "not return, so the search cannot be trusted to rule out a duplicate. Nothing was bought. Adopt it "
+            "with order_id=%s, or cancel it first."
+            % (ord_.order_id_of(data), self.identity.common_name, ord_.order_id_of(data)),
+            candidates=[ord_.curated_order(data)],
         )
 
     def lock(self, common_name):
@@ -795,13 +991,16 @@ class OrderRun:
         if (
             self.params["order_id"]
             and self.params["product_key"]
-            and order.get("productKey")
-            and not ord_.product_matches(order, self.params["product_key"], ())
+            and ord_.product_match(order, self.params["product_key"], self.catalogue) is False
         ):
             self.fail_field(
                 "product_key",
                 "order %s is for product %s, not %s"
-                % (ord_.order_id_of(order), order.get("productKey"), self.params["product_key"]),
+                % (
+                    ord_.order_id_of(order),
+                    ord_.order_product_key(order) or ord_.order_product_name(order),
+                    self.params["product_key"],
+                ),
                 "A product cannot be changed on an order: drop product_key or place a new order for the other product",
             )
         key_matches = None
@@ -876,6 +1075,7 @@ class OrderRun:
             "place an order",
             "Create a contact with webnic.ssl.webnic_ssl_contact and pass its id",
         )
+        self.refuse_on_doubt(found, "place a new order")
         if self.dcv_method == "email":
             self.check_approvers(identity.names)
         san_count, wildcard_count = self.check_rules(identity, term=params["term"], auth_type=self.dcv_method)
@@ -896,8 +1096,11 @@ class OrderRun:
             % (identity.product_key, ", ".join(identity.names), "would place" if self.check_mode else "placed")
         )
         self.result.update(changed=True, action="placed")
+        self.result["names"] = {"added": identity.names, "removed": []}
         if self.check_mode:
             return
+        self.refuse_on_wrong_clock()
+        self.confirm_name_is_free(found)
         body = ord_.place_body(
             identity,
             params["term"],
@@ -926,7 +1129,23 @@ class OrderRun:
             self.reasons.append("WebNIC's answer was lost; the order it committed was found and adopted")
             self.set_order(order)
             return
+        if not ord_.order_id_of(data):
+            # A success envelope without the new order id: the order was probably made; find it.
+            order = self.find_after_lost_answer(identity, found.known_ids())
+            if order is None:
+                self.fail(
+                    "WebNIC answered Place Order with success but without an order id, and no new order for %s "
+                    "is in the account yet. It was NOT resent: check the account (webnic.ssl.webnic_ssl_order_info "
+                    "common_name=%s) before running again." % (identity.common_name, identity.common_name),
+                    changed=True,
+                    action="unknown",
+                    order_may_exist=True,
+                )
+            self.reasons.append("WebNIC's answer held no order id; the order it made was found and adopted")
+            self.set_order(order)
+            return
         self.after_money_call(data)
+        self.converge_with_twins(found.known_ids())
 
     def renew(self, order, found):
         identity = self.identity
@@ -935,6 +1154,7 @@ class OrderRun:
         self.require(
             "csr", "renew order %s" % old_id, "Give a CSR (PEM content or path) for %s" % ", ".join(identity.names)
         )
+        self.refuse_on_doubt(found, "renew order %s" % old_id)
         if self.dcv_method == "email":
             self.check_approvers(identity.names)
         san_count, wildcard_count = self.check_rules(identity, term=params["term"], auth_type=self.dcv_method)
@@ -947,6 +1167,7 @@ class OrderRun:
         if self.check_mode:
             self.set_order(order)
             return
+        self.refuse_on_wrong_clock(order)
         body = ord_.renew_body(identity, params["term"], self.csr_pem, self.dcv_method, params["approver_emails"])
         try:
             data = self.client.call("order_renew", path={"orderId": old_id}, body=body) or {}
@@ -965,7 +1186,24 @@ class OrderRun:
             self.reasons.append("WebNIC's answer was lost; the renewal it committed was found and adopted")
             self.set_order(renewal)
             return
-        self.after_money_call(data, fallback_id=None)
+        if not ord_.renewal_order_id(data):
+            renewal = self.find_after_lost_answer(
+                identity, found.known_ids() | {old_id}, lambda o: _created_after(o, order)
+            )
+            if renewal is None:
+                self.fail(
+                    "WebNIC answered Renew Order %s with success but without the new order id (looked for "
+                    "data.orderId and data.renewOrder.orderId), and no renewal is in the account yet. It was NOT "
+                    "resent: check the account before running again." % old_id,
+                    changed=True,
+                    action="unknown",
+                    order_may_exist=True,
+                )
+            self.reasons.append("WebNIC's answer held no order id; the renewal it made was found and adopted")
+            self.set_order(renewal)
+            return
+        self.after_money_call(data, fallback_id=ord_.renewal_order_id(data))
+        self.converge_with_twins(found.known_ids() | {old_id})
 
     def reissue(self, order, why, within_term=False):
         identity = self.identity
@@ -998,6 +1236,11 @@ class OrderRun:
         self.check_rules(identity, auth_type=self.dcv_method)
         self.reasons.append("%s order %s: %s" % ("would reissue" if self.check_mode else "reissued", order_id, why))
         self.result.update(changed=True, action="reissued", price=None)
+        have = set(ord_.order_names(order))
+        self.result["names"] = {
+            "added": [n for n in identity.names if n not in have],
+            "removed": sorted(have - set(identity.names)),
+        }
         if self.check_mode:
             return
         body = ord_.reissue_body(identity, self.csr_pem, self.dcv_method, self.params["approver_emails"])
@@ -1027,9 +1270,61 @@ class OrderRun:
         self.result["dcv"] = dcv_instructions(data)
         self.refresh(order_id)
 
+    def converge_with_twins(self, known_ids):
+        """After buying, look again: a concurrent run (another controller) may have bought the twin.
+
+        Every run that sees twins keeps the same one (the lowest id); a run whose own order is not
+        kept cancels it while WebNIC still allows that, and adopts the kept one.
+        """
+        mine = self.result.get("order_id")
+        if not mine:
+            return
+        try:
+            found = self.lookup(self.identity)
+        except WebNICError as exc:
+            self.module.warn("Could not look for an order bought concurrently: %s" % exc.render())
+            return
+        twins = [o for o in found.exact if ord_.order_id_of(o) not in known_ids]
+        if not any(ord_.order_id_of(o) == mine for o in twins) or len(twins) < 2:
+            return
+        survivor = ord_.pick_survivor(twins)
+        if ord_.order_id_of(survivor) == mine:
+            self.reasons.append(
+                "another run bought the same certificate at the same time (%s); this run's order %s is the one kept"
+                % (", ".join(ord_.order_id_of(o) for o in twins if ord_.order_id_of(o) != mine), mine)
+            )
+            return
+        own = next(o for o in twins if ord_.order_id_of(o) == mine)
+        self.cancel_twin(own, survivor)
+
+    def cancel_twin(self, own, survivor):
+        mine, kept = ord_.order_id_of(own), ord_.order_id_of(survivor)
+        outcome = "cancelled"
+        if ord_.allowed(own, "cancel") is False:
+            outcome = "NOT cancelled (WebNIC says cancel=false): ask WebNIC support to refund it"
+        else:
+            try:
+                self.client.call("order_cancel", path={"orderId": mine})
+            except WebNICError as exc:
+                outcome = "NOT cancelled (%s): cancel it by hand" % exc.render()
+        if outcome != "cancelled":
+            self.module.warn(
+                "Order %s duplicates order %s bought at the same time by another run and was %s."
+                % (mine, kept, outcome)
+            )
+        self.result["duplicate_order"] = {"order_id": mine, "kept_order_id": kept, "outcome": outcome}
+        self.reasons.append(
+            "another run bought the same certificate at the same time: its order %s (lower id) is kept and this "
+            "run's order %s was %s" % (kept, mine, outcome)
+        )
+        self.result["dcv"] = []
+        self.set_order(dict(survivor))
+        self.refresh(kept)
+
     def after_money_call(self, data, fallback_id=None):
         order_id = ord_.order_id_of(data) or fallback_id
-        self.result["dcv"] = dcv_instructions(data)
+        nested = data.get("renewOrder") if isinstance(data, dict) else None
+        self.result["dcv"] = dcv_instructions(data) or dcv_instructions(nested if isinstance(nested, dict) else None)
         if order_id:
             self.refresh(order_id)
 
@@ -1062,10 +1357,13 @@ class OrderRun:
 
     def auth_info(self, order_id):
         try:
-            return dcv_instructions(self.client.call("auth_info", path={"orderId": order_id}))
+            data = self.client.call_optional(
+                "auth_info", "DCV instructions of the pending order (Get Auth Info)", path={"orderId": order_id}
+            )
         except ApiError as exc:
             self.module.warn("Could not read the DCV instructions of order %s: %s" % (order_id, exc.message))
             return []
+        return dcv_instructions(data) if data is not None else []
 
     def after_write(self):
         """DCV instructions for a pending order, then wait when asked."""
@@ -1243,6 +1541,10 @@ def main():
             renew=dict(type="bool", default=True),
             remaining_days=dict(type="int"),
             remaining_percentage=dict(type="float"),
+            renew_issued_before=dict(type="str"),
+            min_certificate_age=dict(type="float", default=24.0),
+            max_clock_skew=dict(type="int", default=300),
+            buy_when_unconfirmed=dict(type="bool", default=False),
             reissue=dict(type="bool", default=False),
             wait=dict(type="bool", default=False),
             wait_timeout=dict(type="int", default=900),

@@ -284,6 +284,7 @@ api_calls:
 
 import datetime
 
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import orders as ord_
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dcv import dcv_instructions
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import ApiError
@@ -346,7 +347,10 @@ def run(module):
         order = ord_.get_order(client, params["order_id"])
         found = [dict(order, orderId=ord_.order_id_of(order) or params["order_id"])] if order else []
     elif params["common_name"]:
-        name = ord_.normalize_domain(params["common_name"])
+        try:
+            name = crypto.normalize_name(params["common_name"])
+        except crypto.InvalidNameError as exc:
+            module.fail_field("common_name", exc.problem, exc.fix)
         found = ord_.find_orders(client, name, live_only=False)
         found.reverse()
     else:

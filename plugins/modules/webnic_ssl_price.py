@@ -52,6 +52,8 @@ options:
       - With O(common_name), they are counted as M(webnic.ssl.webnic_ssl_order) counts them: the
         common name, and for products with a free companion name (C(www.) + name, or the apex of a
         wildcard) that companion, are not charged.
+      - Names are converted as for the order (IDNA 2008 A-labels, lower case, duplicates removed), so
+        C(straße.example) and C(xn--strae-oqa.example) count once.
     type: list
     elements: str
   common_name:
@@ -162,6 +164,7 @@ raw:
   type: dict
 """
 
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.crypto import InvalidNameError, normalize_names
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.products import (
     chargeable_san_counts,
@@ -181,6 +184,20 @@ def run(module):
     params = module.params
     if params["term"] < 1:
         module.fail_field("term", "must be at least 1 year", "Use a term the product offers (see its rules)")
+    names = None
+    sans = params["subject_alt_names"]
+    if sans is not None:
+        given = [(index, name) for index, name in enumerate(sans) if name and name.strip()]
+        try:
+            names = normalize_names([name for _index, name in given])
+        except InvalidNameError as exc:
+            module.fail_field("subject_alt_names[%d]" % given[exc.index][0], exc.problem, exc.fix)
+    common_name = None
+    if params["common_name"] and params["common_name"].strip():
+        try:
+            (common_name,) = normalize_names([params["common_name"]])
+        except InvalidNameError as exc:
+            module.fail_field("common_name", exc.problem, exc.fix)
     for field in ("san_count", "wildcard_san_count"):
         if (params[field] or 0) < 0:
             module.fail_field(field, "must not be negative", "Give the number of extra names, 0 or more")
@@ -190,8 +207,8 @@ def run(module):
     if params["check_rules"] or (params["common_name"] and params["subject_alt_names"]):
         # The free companion name is a product rule: counting names like the order needs the rules.
         rules = client.call("product_rules", query={"productKey": params["product_key"]}) or {}
-    if params["subject_alt_names"] is not None:
-        san_count, wildcard_count = chargeable_san_counts(rules, params["common_name"], params["subject_alt_names"])
+    if names is not None:
+        san_count, wildcard_count = chargeable_san_counts(rules, common_name, names)
     else:
         san_count, wildcard_count = params["san_count"] or 0, params["wildcard_san_count"] or 0
     if params["check_rules"]:
@@ -200,7 +217,7 @@ def run(module):
             term=params["term"],
             san_count=san_count,
             wildcard_san_count=wildcard_count,
-            common_name=(params["common_name"] or "").strip().lower() or None,
+            common_name=common_name,
             auth_type=params["dcv_method"],
         )
         if problems:

@@ -24,6 +24,7 @@ from reliability_helpers import (
 
 from ansible_collections.webnic.ssl.plugins.modules import (
     webnic_dns_record,
+    webnic_ssl_api_check,
     webnic_ssl_cert_download,
     webnic_ssl_cert_install,
     webnic_ssl_contact,
@@ -339,6 +340,20 @@ CASES = [
         "organization_id",
     ),
     ("product_info unknown option", webnic_ssl_product_info, {"product": "ssl123"}, "product"),
+    # webnic_ssl_api_check (read-only; bad input fails before any call)
+    ("api_check IDNA 2003-only domain", webnic_ssl_api_check, {"domain": "\u2603.example"}, "domain"),
+    ("api_check domain not qualified", webnic_ssl_api_check, {"domain": "localhost"}, "domain"),
+    ("api_check empty product_key", webnic_ssl_api_check, {"product_key": " "}, "product_key"),
+    ("api_check unknown option", webnic_ssl_api_check, {"orderid": "1"}, "orderid"),
+    # internationalised names IDNA 2008 refuses (IDNA 2003 accepted them)
+    ("order IDNA 2003-only common name", webnic_ssl_order, order(common_name="\u2603.example"), "common_name"),
+    (
+        "price IDNA 2003-only SAN",
+        webnic_ssl_price,
+        {"product_key": "ssl123", "subject_alt_names": ["ok.example", "xn--n3h.example"]},
+        "subject_alt_names[1]",
+    ),
+    ("order_info IDNA 2003-only name", webnic_ssl_order_info, {"common_name": "\u2665.example"}, "common_name"),
     (
         "deployed_info remaining_percentage type",
         webnic_ssl_deployed_info,

@@ -42,6 +42,12 @@ USER_AGENT = "webnic.ssl/%s (Ansible collection; +https://github.com/webnic-comm
     COLLECTION_VERSION
 )
 SUCCESS_CODE = "1000"
+#: Statuses with which a server says "no such path/method here" rather than "no such object".
+PATH_MISSING_STATUS = frozenset([404, 405, 501])
+ASSUMED_PATH_HINT = (
+    "This path is our assumption (WebNIC does not publish it) and may be wrong: see "
+    "docs/api-assumptions.md, and run webnic.ssl.webnic_ssl_api_check against OTE."
+)
 RETRYABLE_STATUS = frozenset([500, 502, 503, 504])
 AMBIGUOUS_STATUS = frozenset([500, 502, 504])
 MAX_RETRY_AFTER = 120.0
@@ -121,6 +127,11 @@ class WebNICClient:
         self.sleep = sleep
         self.calls = Counter()
         self.token_mints = 0
+        #: Checks and enrichments skipped because an assumed path is missing (see call_optional).
+        self.skipped = []
+        self._notes = {}
+        #: Seconds the API's clock (its Date header) is ahead of ours, from the last answer.
+        self.clock_skew = None
         self._token = None
         self._cache = TokenCache(self.base_url, username, password, token_cache_dir) if use_token_cache else None
         if force_ipv4:
@@ -150,10 +161,64 @@ class WebNICClient:
         response = self._request(name, endpoint, path, query, body)
         return self._parse_envelope(name, endpoint, response)
 
+    def call_optional(self, name, skipped, path=None, query=None, body=None):
+        """``call`` for an endpoint that only checks, prices or enriches: never blocks the caller.
+
+        When the endpoint's path is one we assumed and the server answers that it has no such path
+        (404/405/501), returns None and records what was skipped (``self.skipped``) so that the
+        module can warn once and report it. Any other error is raised as by ``call``.
+        """
+        endpoint = ENDPOINTS[name]
+        try:
+            return self.call(name, path=path, query=query, body=body)
+        except ApiError as error:
+            if endpoint.confidence != "assumed" or error.status not in PATH_MISSING_STATUS:
+                raise
+            self.note_skipped(name, error.status, skipped)
+            return None
+
+    def note_skipped(self, name, status, skipped):
+        endpoint = ENDPOINTS[name]
+        entry = {
+            "endpoint": name,
+            "path": "%s %s" % (endpoint.method, endpoint.path),
+            "status": status,
+            "skipped": skipped,
+        }
+        if entry not in self.skipped:
+            self.skipped.append(entry)
+
     def download(self, order_id, fmt="PEM", body=None):
-        """Download Cert: returns the file's bytes (the API answers with the file, or with an envelope)."""
+        """Download Cert: returns the file's bytes (the API answers with the file, or with an envelope).
+
+        The body goes as JSON; the one public client that calls this endpoint sends multipart form
+        fields instead. When WebNIC rejects the JSON body itself (400 without a WebNIC business
+        error, or 415), the same download is asked once more as multipart (a download spends no
+        money), and the encoding that worked is remembered for this API account.
+        """
+        body = dict(body or {})
+        encoding = self._learned("download_encoding") or "json"
+        try:
+            response = self._download_once(order_id, fmt, body, encoding)
+        except _BodyRejected:
+            encoding = "multipart" if encoding == "json" else "json"
+            response = self._download_once(order_id, fmt, body, encoding, last_try=True)
+            self._learn("download_encoding", encoding)
+        return self._download_content(response)
+
+    def _download_once(self, order_id, fmt, body, encoding, last_try=False):
         endpoint = ENDPOINTS["cert_download"]
-        response = self._request("cert_download", endpoint, {"orderId": order_id, "format": fmt}, None, body or {})
+        path = {"orderId": order_id, "format": fmt}
+        if encoding == "multipart":
+            response = self._request("cert_download", endpoint, path, None, None, files=multipart_fields(body))
+        else:
+            response = self._request("cert_download", endpoint, path, None, body)
+        if not last_try and _rejects_body(response):
+            raise _BodyRejected()
+        return response
+
+    def _download_content(self, response):
+        endpoint = ENDPOINTS["cert_download"]
         content_type = response.headers.get("Content-Type", "")
         if "json" in content_type:
             data = self._parse_envelope("cert_download", endpoint, response)
@@ -226,7 +291,15 @@ class WebNICClient:
             raise ValueError("missing path parameter for %s" % endpoint.path)
         return self.base_url + url_path
 
-    def _send(self, name, endpoint, path, query, body, token=None):
+    def _learned(self, key):
+        return self._cache.load_note(key) if self._cache is not None else self._notes.get(key)
+
+    def _learn(self, key, value):
+        self._notes[key] = value
+        if self._cache is not None:
+            self._cache.store_note(key, value)
+
+    def _send(self, name, endpoint, path, query, body, token=None, files=None):
         """One HTTP exchange with bounded retries according to the endpoint's kind."""
         url = self._url(endpoint, path)
         headers = {}
@@ -237,7 +310,7 @@ class WebNICClient:
         while True:
             attempt += 1
             try:
-                return self._attempt(name, endpoint, url, query, body, headers)
+                return self._attempt(name, endpoint, url, query, body, headers, files)
             except _Retry as retry:
                 remaining = deadline - time.monotonic()
                 if attempt >= self.max_attempts or remaining <= 0:
@@ -249,7 +322,7 @@ class WebNICClient:
                     raise retry.error
                 self.sleep(delay)
 
-    def _attempt(self, name, endpoint, url, query, body, headers):
+    def _attempt(self, name, endpoint, url, query, body, headers, files=None):
         kind = endpoint.kind
         retry_reads = kind in (SAFE, IDEMPOTENT, AUTH)
         described = "%s %s" % (endpoint.method, endpoint.path)
@@ -260,6 +333,7 @@ class WebNICClient:
                 url,
                 params=query or None,
                 json=body if body is not None else None,
+                files=files,
                 headers=headers,
                 timeout=self.timeout,
                 verify=self.verify,
@@ -282,6 +356,7 @@ class WebNICClient:
         except rexc.RequestException as exc:
             raise TransportError("Request %s failed: %s" % (described, exc))
 
+        self._note_clock(response)
         status = response.status_code
         if status == 429:
             error = ApiError(429, "429", None, "rate limited by WebNIC", endpoint=described)
@@ -300,16 +375,27 @@ class WebNICClient:
                 raise _Retry(TransportError("WebNIC sent a malformed JSON body for %s." % described))
         return response
 
-    def _request(self, name, endpoint, path, query, body):
+    def _note_clock(self, response):
+        date = response.headers.get("Date")
+        if not date:
+            return
+        try:
+            from email.utils import parsedate_to_datetime
+
+            self.clock_skew = parsedate_to_datetime(date).timestamp() - time.time()
+        except (TypeError, ValueError, IndexError, OverflowError):
+            pass
+
+    def _request(self, name, endpoint, path, query, body, files=None):
         if endpoint.kind == AUTH:
             return self._send(name, endpoint, path, query, body)
         token = self._get_token()
-        response = self._send(name, endpoint, path, query, body, token=token)
+        response = self._send(name, endpoint, path, query, body, token=token, files=files)
         if response.status_code == 401:
             # The cached token died early (revoked, server restarted): mint once and retry once.
             self._drop_token()
             token = self._get_token(force=True)
-            response = self._send(name, endpoint, path, query, body, token=token)
+            response = self._send(name, endpoint, path, query, body, token=token, files=files)
             if response.status_code == 401:
                 error = self._error_from(name, endpoint, response)
                 raise AuthError(
@@ -349,6 +435,8 @@ class WebNICClient:
             message = "%s %s" % (message, error["message"]) if message else error["message"]
         cls = ApiError
         hint = None
+        if endpoint.confidence == "assumed" and response.status_code in PATH_MISSING_STATUS:
+            hint = ASSUMED_PATH_HINT
         if response.status_code == 401:
             cls = AuthError
         elif response.status_code == 403:
@@ -378,6 +466,39 @@ class WebNICClient:
         if response.status_code == 200 and isinstance(payload, dict) and str(payload.get("code")) == SUCCESS_CODE:
             return payload.get("data")
         raise self._error_from(name, endpoint, response)
+
+
+class _BodyRejected(Exception):
+    """The server refused the request body's encoding (not the request itself)."""
+
+
+def _rejects_body(response):
+    """415, or a 400 that is not a WebNIC business error (``SSL2400``: e.g. "not issued yet")."""
+    if response.status_code == 415:
+        return True
+    if response.status_code != 400:
+        return False
+    try:
+        payload = response.json()
+    except ValueError:
+        return True
+    error = payload.get("error") if isinstance(payload, dict) and isinstance(payload.get("error"), dict) else {}
+    return str(error.get("subCode") or "") in ("", "SSL4000", "SSL4002")
+
+
+def multipart_fields(body):
+    """Download Cert's fields as multipart/form-data: ``bundle``, ``pfxPassword``, the key as a file part."""
+    files = []
+    for key, value in sorted(body.items()):
+        if value is None:
+            continue
+        if key == "privateKey":
+            files.append((key, ("privatekey.pem", value, "application/x-pem-file")))
+        elif isinstance(value, bool):
+            files.append((key, (None, "true" if value else "false")))
+        else:
+            files.append((key, (None, str(value))))
+    return files or [("bundle", (None, "true"))]
 
 
 def api_url(endpoint):

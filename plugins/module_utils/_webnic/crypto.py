@@ -8,10 +8,12 @@ raises :class:`CryptoInputError` subclasses carrying a ``problem`` and a ``fix``
 adds the option name and fails. Modules must check :data:`HAS_CRYPTOGRAPHY` first and fail with
 ``missing_required_lib("cryptography")``.
 
-Host names are handled the way public CAs read them: lower case, ASCII (IDNA 2003 via the standard
-library, so every host turns a given name into the same bytes whether or not the ``idna`` package is
-installed), no trailing dot, a wildcard only as the whole left-most label of a name with at least
-two labels after it.
+Host names are handled the way public CAs read them: lower case, ASCII, no trailing dot, a wildcard
+only as the whole left-most label of a name with at least two labels after it. Internationalised
+names become A-labels by IDNA 2008 with UTS 46 mapping (non-transitional), through the ``idna``
+package: ``straße.de`` is ``xn--strae-oqa.de``, never IDNA 2003's ``strasse.de`` (another domain).
+Where ``idna`` is missing, a non-ASCII name fails instead of being converted another way, so every
+host turns a given name into the same A-label or into the same error.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,7 +25,15 @@ import hashlib
 import re
 import traceback
 
-from encodings import idna as _stdlib_idna
+IDNA_IMPORT_ERROR = None
+try:
+    import idna
+except ImportError:  # pragma: no cover - exercised by tests that hide the package
+    idna = None
+    HAS_IDNA = False
+    IDNA_IMPORT_ERROR = traceback.format_exc()
+else:
+    HAS_IDNA = True
 
 CRYPTOGRAPHY_IMPORT_ERROR = None
 try:
@@ -83,39 +93,107 @@ _IPV4 = re.compile(r"^\d{1,3}(\.\d{1,3}){3}$")
 _MAX_NAME_LENGTH = 253
 
 
-def _label_to_ascii(label, name):
-    """One label to its ASCII form: IDNA 2003 ToASCII (stdlib) for non-ASCII labels."""
-    try:
-        label.encode("ascii")
+_IDNA_FIX = "Check the spelling, or give the name in its xn-- (A-label) form as your registrar shows it"
+
+
+def _check_a_label(label, name):
+    """An ``xn--`` label must decode as valid IDNA 2008 and be the canonical encoding of what it decodes to."""
+    if idna is None:
+        # Without the package we can still refuse what is not punycode at all.
+        try:
+            label[4:].encode("ascii").decode("punycode")
+        except UnicodeError as exc:
+            raise InvalidNameError(name, "has the label %r, which is not valid punycode (%s)" % (label, exc), _IDNA_FIX)
         return label
-    except UnicodeEncodeError:
-        pass
     try:
-        return _stdlib_idna.ToASCII(label).decode("ascii").lower()
-    except UnicodeError as exc:
+        unicode_label = idna.decode(label, uts46=True, std3_rules=True)
+        canonical = idna.encode(unicode_label, uts46=True, std3_rules=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise InvalidNameError(
+            name, "has the label %r, which is not a valid IDNA 2008 A-label: %s" % (label, exc), _IDNA_FIX
+        )
+    if canonical != label:
         raise InvalidNameError(
             name,
-            "cannot be converted to its ASCII (punycode) form: %s" % exc,
-            "Check the spelling of the internationalised label %r" % label,
+            "has the label %r, which decodes to %r whose A-label is %r" % (label, unicode_label, canonical),
+            "Write the label as %s" % canonical,
         )
+    return label
+
+
+def _label_to_ascii(label, name):
+    """One label to its ASCII form: IDNA 2008 + UTS 46 (non-transitional) for non-ASCII labels."""
+    try:
+        label.encode("ascii")
+    except UnicodeEncodeError:
+        pass
+    else:
+        label = label.lower()
+        if label.startswith("xn--"):
+            return _check_a_label(label, name)
+        return label
+    if idna is None:
+        raise InvalidNameError(
+            name,
+            "is an internationalised name, and this host lacks the Python library 'idna' that converts it "
+            "the way CAs do (IDNA 2008); it is not converted any other way, so that no other domain is certified",
+            "Install 'idna' where the module runs (pip install idna), or give the name in its xn-- (A-label) form",
+        )
+    try:
+        ascii_label = idna.encode(label, uts46=True, std3_rules=True, transitional=False).decode("ascii")
+    except (idna.IDNAError, UnicodeError) as exc:
+        raise InvalidNameError(
+            name,
+            "is not a valid internationalised name under IDNA 2008 (UTS 46): %s" % exc,
+            "Remove the characters IDNA 2008 does not allow (symbols, emoji and some compatibility "
+            "characters that the older IDNA 2003 accepted are not allowed), or check the spelling",
+        )
+    if "." in ascii_label or not ascii_label:
+        raise InvalidNameError(
+            name,
+            "has the label %r, which UTS 46 maps to %r: not a single label" % (label, ascii_label),
+            "Write the dots as ordinary full stops",
+        )
+    return ascii_label
 
 
 def normalize_name(name):
-    """Return ``name`` as a CA will see it: stripped, lower case, punycode, no trailing dot.
+    """Return ``name`` as a CA will see it: stripped, lower case, A-labels, no trailing dot.
 
-    Does not validate; see :func:`validate_name` (or :func:`normalize_names` for both).
+    Raises :class:`InvalidNameError` for a label IDNA 2008 refuses, and for any non-ASCII name when
+    the ``idna`` package is missing. Does not check the name's syntax otherwise; see
+    :func:`validate_name` (or :func:`normalize_names` for both).
     """
     if name is None:
         raise InvalidNameError(name, "is empty", "Give a fully qualified host name such as www.example.com")
     text = name if isinstance(name, str) else str(name)
     text = text.strip()
-    # The ideographic full stops IDNA treats as dots.
+    # The ideographic full stops UTS 46 treats as dots.
     for dot in ("\u3002", "\uff0e", "\uff61"):
         text = text.replace(dot, ".")
     if text.endswith(".") and text != ".":
         text = text[:-1]
     labels = text.split(".")
-    return ".".join(_label_to_ascii(label, name) if label else label for label in labels).lower()
+    return ".".join(_label_to_ascii(label, name) if label and label != "*" else label for label in labels)
+
+
+def comparable_name(name):
+    """``name`` in the form to compare names by (A-labels, lower case, no trailing dot); never raises.
+
+    For matching names the API returned against names the user gave (which went through
+    :func:`normalize_name` and failed there if invalid): a name it refuses is only lower-cased.
+    """
+    try:
+        return normalize_name(name)
+    except InvalidNameError:
+        return str(name or "").strip().lower().rstrip(".")
+
+
+def name_field(error, common_name_field="common_name", names_field="subject_alt_names"):
+    """The option an :class:`InvalidNameError` from :func:`certificate_names` is about:
+    ``common_name`` or ``subject_alt_names[i]``."""
+    index = getattr(error, "index", None)
+    return common_name_field if index is None else "%s[%d]" % (names_field, index)
 
 
 def validate_name(name, allow_wildcard=True):
@@ -213,16 +291,22 @@ def certificate_names(common_name, subject_alt_names=None, allow_wildcard=True):
 
     Returns ``(common_name, names)``, both normalised; ``names`` always contains the common name.
     Raises :class:`InvalidNameError` with ``index`` = ``None`` for the common name, else the position
-    in ``subject_alt_names``.
+    in ``subject_alt_names``, and ``field`` naming the option (``common_name``, ``subject_alt_names[i]``).
     """
     try:
         cn = normalize_name(common_name)
         validate_name(cn, allow_wildcard=allow_wildcard)
     except InvalidNameError as exc:
         exc.index = None
+        exc.field = name_field(exc)
         raise
     names = [cn]
-    for name in normalize_names(subject_alt_names or [], allow_wildcard=allow_wildcard):
+    try:
+        others = normalize_names(subject_alt_names or [], allow_wildcard=allow_wildcard)
+    except InvalidNameError as exc:
+        exc.field = name_field(exc)
+        raise
+    for name in others:
         if name not in names:
             names.append(name)
     return cn, names

@@ -91,6 +91,28 @@ class WebNICModule(AnsibleModule):
         """HTTP requests this run sent to WebNIC (token mints included)."""
         return self._client.request_count if self._client is not None else 0
 
+    # ------------------------------------------------------------------ degraded checks
+
+    def _report_skipped(self, result):
+        """Warn once per skipped check and report them (see WebNICClient.call_optional)."""
+        skipped = list(self._client.skipped) if self._client is not None else []
+        if not skipped:
+            return
+        result.setdefault("skipped_checks", skipped)
+        for entry in skipped:
+            self.warn(
+                "%s answered HTTP %s: that path is our assumption and may be wrong (docs/api-assumptions.md); "
+                "skipped: %s." % (entry["path"], entry["status"], entry["skipped"])
+            )
+
+    def exit_json(self, **result):
+        self._report_skipped(result)
+        super(WebNICModule, self).exit_json(**result)
+
+    def fail_json(self, msg, **result):
+        self._report_skipped(result)
+        super(WebNICModule, self).fail_json(msg=msg, **result)
+
     # ------------------------------------------------------------------ running
 
     def fail_api(self, error, doing=None, **extra):

@@ -17,6 +17,7 @@ __metaclass__ = type
 
 import datetime
 import hashlib
+import math
 import os
 import re
 import time
@@ -199,20 +200,59 @@ def allowed(order, action):
     return _flag(order.get(action))
 
 
-def product_matches(order, product_key, product_names=()):
-    """Does the order belong to ``product_key``? Order info names the product by display name."""
-    wanted = {str(v).strip().lower() for v in (product_key, *tuple(product_names or ())) if v}
-    if not wanted:
-        return True  # no product asked: any product
+def order_product_key(order):
+    """The product key an order row carries (only some API answers have one), or None."""
     for key in ("productKey", "product_key"):
         if order.get(key):
-            return str(order[key]).strip().lower() in wanted
+            return str(order[key]).strip()
+    product = order.get("product")
+    if isinstance(product, dict) and product.get("productKey"):
+        return str(product["productKey"]).strip()
+    return None
+
+
+def order_product_name(order):
+    """The product's display name as Get Order Info / Order Search show it (``"RapidSSL"``), or None."""
     product = order.get("product")
     if isinstance(product, dict):
-        product = product.get("productKey") or product.get("productName")
-    if product in (None, ""):
-        return True  # nothing to compare: the names decide
-    return str(product).strip().lower() in wanted
+        product = product.get("productName")
+    text = str(product or "").strip()
+    return text or None
+
+
+def product_match(order, product_key, catalogue=None):
+    """Is the order for ``product_key``? ``True``, ``False``, or ``None`` when it cannot be told.
+
+    The documented order rows name the product by display name only; a product key in the row
+    (some answers carry one) decides alone. A display name is confirmed when it equals the key or
+    when the account's product list maps it to exactly this key; it is refuted when the list maps it
+    to other keys only. Anything else -- no product in the row, a name the list does not know, a
+    list that could not be read -- is ``None``: the caller must not buy on it.
+    """
+    wanted = str(product_key or "").strip().lower()
+    if not wanted:
+        return True  # no product asked: any product
+    key = order_product_key(order)
+    if key:
+        return key.lower() == wanted
+    name = order_product_name(order)
+    if name is None:
+        return None
+    if name.lower() == wanted:
+        return True
+    keys = catalogue.keys_named(name) if catalogue is not None else None
+    if not keys:
+        return None
+    if keys == {wanted}:
+        return True
+    if wanted not in keys:
+        return False
+    return None  # several products share this display name
+
+
+def product_matches(order, product_key, catalogue=None):
+    """``product_match`` for filters that only keep what is confirmed (order_info's product_key)."""
+    return product_match(order, product_key, catalogue) is True
 
 
 def order_identity(order, product_key=None):
@@ -272,31 +312,61 @@ def get_order(client, order_id):
     return data if isinstance(data, dict) and data else None
 
 
+class SearchIncomplete(Exception):
+    """Order Search could not be read to its end: an order we cannot see may exist."""
+
+
 def search_orders(client, common_name=None, status=None, page_size=100, max_pages=100):
-    """Order Pagination Search over every page; ``common_name`` is WebNIC's substring (LIKE) filter."""
+    """Order Pagination Search over every page; ``common_name`` is WebNIC's substring (LIKE) filter.
+
+    ``totalPages`` is not trusted alone (nothing public says it is always sent, or right): pages
+    are read while they come back full (for the page size asked, or a smaller one the server says
+    it uses) or ``totalPages`` says more follow, until a short or empty page. A server that repeats
+    a page is caught (no new order ids). Raises SearchIncomplete when ``max_pages`` is reached
+    with full pages still coming: the caller must not conclude "no such order" from it.
+    """
     filters = []
     if common_name:
         filters.append({"field": "commonName", "operator": "LIKE", "value": common_name})
     if status:
         filters.append({"field": "orderStatus", "operator": "EQUAL", "value": status})
     items = []
+    seen = set()
     page = 1
-    while page <= max_pages:
+    while True:
+        if page > max_pages:
+            raise SearchIncomplete(
+                "Order Search still returned full pages after %d pages of %d" % (max_pages, page_size)
+            )
         body = {"filters": filters, "pagination": {"page": page, "pageSize": page_size}}
         data = client.call("order_search", body=body)
         if isinstance(data, list):
             return items + data
         data = data or {}
-        chunk = data.get("items") or []
-        items.extend(chunk)
-        try:
-            total_pages = int(data.get("totalPages") or 1)
-        except (TypeError, ValueError):
-            total_pages = 1
-        if page >= total_pages or not chunk:
-            break
+        chunk = [item for item in (data.get("items") or []) if isinstance(item, dict)]
+        fresh = [item for item in chunk if (order_id_of(item) or id(item)) not in seen]
+        seen.update(order_id_of(item) or id(item) for item in fresh)
+        items.extend(fresh)
+        if not fresh or not _more_pages(data, page, len(chunk), page_size):
+            return items
         page += 1
-    return items
+
+
+def _positive_int(value):
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def _more_pages(data, page, count, asked):
+    total_pages = _positive_int(data.get("totalPages"))
+    if total_pages is not None and page < total_pages:
+        return True
+    served = _positive_int(data.get("pageSize"))
+    full = min(asked, served) if served else asked
+    return count >= full
 
 
 def find_orders(client, common_name, live_only=True):
@@ -347,27 +417,37 @@ def _created_key(order):
     return (created or datetime.datetime(1970, 1, 1, tzinfo=UTC), len(oid), oid)
 
 
-def split_candidates(orders, identity, product_names=()):
-    """Split orders with the identity's common name into (exact matches, same product other names)."""
-    exact, renamed = [], []
+def split_candidates(orders, identity, catalogue=None):
+    """Split orders with the identity's common name by product and names.
+
+    Returns (exact, renamed, unconfirmed): the identity's product with the same SANs, the same
+    product with other SANs, and orders whose product cannot be confirmed (see product_match).
+    """
+    exact, renamed, unconfirmed = [], [], []
     for order in orders:
-        if not product_matches(order, identity.product_key, product_names):
+        match = product_match(order, identity.product_key, catalogue)
+        if match is None:
+            unconfirmed.append(order)
+        elif not match:
             continue
-        if order_identity(order, identity.product_key).subject_alt_names == identity.subject_alt_names:
+        elif order_identity(order, identity.product_key).subject_alt_names == identity.subject_alt_names:
             exact.append(order)
         else:
             renamed.append(order)
-    return exact, renamed
+    return exact, renamed, unconfirmed
 
 
 class Lookup:
     """What the account holds for an identity (see :func:`find_live_order`)."""
 
-    def __init__(self, exact, renamed, superseded, predecessors):
+    def __init__(self, exact, renamed, superseded, predecessors, unconfirmed=(), seen=()):
         self.exact = exact
         self.renamed = renamed
         self.superseded = superseded
         self.predecessors = predecessors
+        self.unconfirmed = list(unconfirmed)
+        #: Every order of the common name the lookup read (other products included).
+        self.seen = list(seen)
         self.remaining = [order for order in exact if order not in superseded]
 
     @property
@@ -379,14 +459,14 @@ class Lookup:
         return len(self.remaining) > 1
 
     def known_ids(self):
-        return {order_id_of(o) for o in self.exact + self.renamed + self.predecessors}
+        return {order_id_of(o) for o in self.exact + self.renamed + self.predecessors + self.unconfirmed + self.seen}
 
 
-def find_live_order(client, identity, product_names=(), now=None, renewal_options=None):
+def find_live_order(client, identity, catalogue=None, now=None, renewal_options=None):
     """Look the account up for ``identity`` (one search over all pages, one info call per exact name).
 
-    ``product_names``: display names of the product (or a callable returning them, called only when
-    an order names its product by something other than the key). The :class:`Lookup` holds:
+    ``catalogue``: a products.ProductCatalogue, asked only when an order names its product by
+    something other than the key. The :class:`Lookup` holds:
 
     - ``exact``: live orders with the same product, common name and SAN set (oldest first);
     - ``superseded``: issued orders of ``exact`` inside their renewal window while a newer exact
@@ -394,29 +474,17 @@ def find_live_order(client, identity, product_names=(), now=None, renewal_option
     - ``chosen``: the one exact order left once superseded ones are set aside (``ambiguous`` when
       more than one is left: the caller must fail and list them);
     - ``renamed``: live orders of the same product and common name with other SANs (a reissue);
+    - ``unconfirmed``: live orders of the common name whose product cannot be confirmed: money
+      must not be spent while one exists (it may be this very certificate);
     - ``predecessors``: expired or revoked orders with the identity (a renewal can start there).
     """
     orders = find_orders(client, identity.common_name, live_only="renewable")
-    if callable(product_names):
-        # Display names cost a Get Product Info: only asked when an order needs them.
-        product_names = product_names() if needs_product_names(orders, identity.product_key) else ()
     live = [order for order in orders if is_live(order)]
     dead = [order for order in orders if not is_live(order)]
-    exact, renamed = split_candidates(live, identity, product_names)
-    predecessors = split_candidates(dead, identity, product_names)[0]
+    exact, renamed, unconfirmed = split_candidates(live, identity, catalogue)
+    predecessors = split_candidates(dead, identity, catalogue)[0]
     superseded = superseded_orders(exact, now=now, renewal_options=renewal_options)
-    return Lookup(exact, renamed, superseded, predecessors)
-
-
-def needs_product_names(orders, product_key):
-    """True when some order names its product by a display name we cannot compare with the key."""
-    for order in orders:
-        if order.get("productKey") or order.get("product_key"):
-            continue
-        product = order.get("product")
-        if product not in (None, "") and str(product).strip().lower() != str(product_key).strip().lower():
-            return True
-    return False
+    return Lookup(exact, renamed, superseded, predecessors, unconfirmed, seen=orders)
 
 
 def superseded_orders(exact, now=None, renewal_options=None):
@@ -446,6 +514,12 @@ def superseded_orders(exact, now=None, renewal_options=None):
 # ------------------------------------------------------------------------------ renewal rule
 
 
+#: No certificate lasts longer than this (CA/Browser Forum: 398 days).
+MAX_CERTIFICATE_DAYS = 398
+#: A certificate younger than this is never renewed by the time window (renew once means once).
+DEFAULT_MIN_AGE_HOURS = 24.0
+
+
 def renewal_decision(
     not_before,
     not_after,
@@ -456,6 +530,8 @@ def renewal_decision(
     ca_status=None,
     remaining_days=None,
     remaining_percentage=None,
+    issued_before=None,
+    min_age_hours=None,
 ):
     """Is a certificate due for renewal (or replacement), and why? -> ``(due, reasons)``.
 
@@ -466,7 +542,12 @@ def renewal_decision(
 
     The time window: due when at most ``remaining_days`` days are left, or at most
     ``remaining_percentage`` percent of the lifetime (not_after - not_before). When neither is
-    given the window is the last third of the lifetime. A boundary value counts as inside.
+    given the window is the last third of the lifetime. A boundary value counts as inside. A
+    certificate younger than ``min_age_hours`` (default 24) is never due by the window: a run
+    repeated right after a renewal must not buy again, whatever window it was given.
+
+    ``issued_before``: due when the certificate became valid before that moment -- the idempotent
+    way to force a renewal (the renewed certificate is newer, so a rerun does not buy again).
     """
     reasons = []
     status = str(ca_status or "").strip().upper()
@@ -477,28 +558,18 @@ def renewal_decision(
     current = parse_api_time(now) if now is not None else datetime.datetime.now(UTC)
     if remaining_days is None and remaining_percentage is None:
         remaining_percentage = DEFAULT_REMAINING_PERCENTAGE
+    min_age = DEFAULT_MIN_AGE_HOURS if min_age_hours is None else float(min_age_hours)
+    young = before is not None and (current - before).total_seconds() < min_age * 3600.0
     if after is None:
         reasons.append("the certificate's expiry date is unknown")
-    else:
-        left = after - current
-        left_days = left.total_seconds() / 86400.0
-        if left.total_seconds() <= 0:
-            if status != "EXPIRED":
-                reasons.append("the certificate expired on %s" % format_api_time(after))
-        else:
-            if remaining_days is not None and left_days <= float(remaining_days):
-                reasons.append(
-                    "%.1f days left, inside remaining_days=%s (expires %s)"
-                    % (left_days, _number(remaining_days), format_api_time(after))
-                )
-            if remaining_percentage is not None and before is not None and after > before:
-                lifetime = (after - before).total_seconds()
-                left_pct = 100.0 * left.total_seconds() / lifetime
-                if left_pct <= float(remaining_percentage):
-                    reasons.append(
-                        "%.1f%% of the lifetime left, inside remaining_percentage=%s (expires %s)"
-                        % (left_pct, _number(remaining_percentage), format_api_time(after))
-                    )
+    elif after - current <= datetime.timedelta(0):
+        if status != "EXPIRED":
+            reasons.append("the certificate expired on %s" % format_api_time(after))
+    elif not young:
+        reasons.extend(_window_reasons(before, after, current, remaining_days, remaining_percentage))
+    cutoff = parse_api_time(issued_before)
+    if cutoff is not None and before is not None and before < cutoff:
+        reasons.append("issued %s, before renew_issued_before=%s" % (format_api_time(before), format_api_time(cutoff)))
     if cert_names is not None and wanted_names is not None:
         have = {normalize_domain(n) for n in cert_names if n}
         want = {normalize_domain(n) for n in wanted_names if n}
@@ -514,26 +585,97 @@ def renewal_decision(
     return bool(reasons), reasons
 
 
+def _window_reasons(before, after, current, remaining_days, remaining_percentage):
+    reasons = []
+    left = after - current
+    left_days = left.total_seconds() / 86400.0
+    if remaining_days is not None and left_days <= float(remaining_days):
+        reasons.append(
+            "%.1f days left, inside remaining_days=%s (expires %s)"
+            % (left_days, _number(remaining_days), format_api_time(after))
+        )
+    if remaining_percentage is not None and before is not None and after > before:
+        lifetime = (after - before).total_seconds()
+        left_pct = 100.0 * left.total_seconds() / lifetime
+        if left_pct <= float(remaining_percentage):
+            reasons.append(
+                "%.1f%% of the lifetime left, inside remaining_percentage=%s (expires %s)"
+                % (left_pct, _number(remaining_percentage), format_api_time(after))
+            )
+    return reasons
+
+
+def check_renewal_options(
+    remaining_days=None, remaining_percentage=None, issued_before=None, min_age_hours=None, now=None
+):
+    """Problems with the renewal options as ``[(field, problem, fix)]`` (pure; ``now`` = the API's clock).
+
+    The options must not make a certificate due on every run: a window as long as a certificate's
+    whole life, or a cut-off in the future, would buy again on each rerun.
+    """
+    problems = []
+    once = "To renew once now, set renew_issued_before to the current time instead (a rerun then buys nothing)"
+    if remaining_days is not None:
+        if remaining_days < 0:
+            problems.append(("remaining_days", "must not be negative", "Give the size of the renewal window in days"))
+        elif remaining_days >= MAX_CERTIFICATE_DAYS - 1:
+            problems.append(
+                (
+                    "remaining_days",
+                    "%s days is a certificate's whole lifetime (%d days at most): every certificate, even one "
+                    "renewed a minute ago, would be due on every run" % (remaining_days, MAX_CERTIFICATE_DAYS),
+                    "Use a window shorter than the lifetime, e.g. 30. " + once,
+                )
+            )
+    if remaining_percentage is not None:
+        if not math.isfinite(remaining_percentage):
+            problems.append(("remaining_percentage", "is not a number", "Give a percentage, e.g. 33.3"))
+        elif not 0 <= remaining_percentage < 100:
+            problems.append(
+                (
+                    "remaining_percentage",
+                    "%s is outside 0 to 100 (100 makes every certificate due on every run)" % remaining_percentage,
+                    "Use for example 33.3 for the last third. " + once,
+                )
+            )
+    if min_age_hours is not None and (not math.isfinite(min_age_hours) or min_age_hours < 0):
+        problems.append(("min_certificate_age", "must be 0 or more hours", "Give hours, e.g. 24"))
+    if issued_before not in (None, ""):
+        cutoff = parse_api_time(issued_before)
+        current = parse_api_time(now) if now is not None else datetime.datetime.now(UTC)
+        if cutoff is None:
+            problems.append(
+                (
+                    "renew_issued_before",
+                    "%r is not a date/time" % (issued_before,),
+                    "Use ISO 8601, e.g. 2026-12-07T10:00:00Z",
+                )
+            )
+        elif cutoff > current + datetime.timedelta(minutes=5):
+            problems.append(
+                (
+                    "renew_issued_before",
+                    "%s is in the future: the renewed certificate would be issued before it too, so every run "
+                    "would renew again" % format_api_time(cutoff),
+                    "Use a moment in the past, e.g. the time you decided to renew",
+                )
+            )
+    return problems
+
+
 def _number(value):
     value = float(value)
     return ("%d" % value) if value == int(value) else ("%s" % value)
 
 
-def time_renewal_decision(order, now=None, remaining_days=None, remaining_percentage=None):
-    """The part of the renewal rule that a renewal answers: CA status and the time window."""
+def time_renewal_decision(order, now=None, **options):
+    """The part of the renewal rule that a renewal answers: CA status, the time window, the cut-off."""
     return renewal_decision(
-        order_not_before(order),
-        order.get("dtcertexpire"),
-        now,
-        ca_status=_ca_status(order),
-        remaining_days=remaining_days,
-        remaining_percentage=remaining_percentage,
+        order_not_before(order), order.get("dtcertexpire"), now, ca_status=_ca_status(order), **options
     )
 
 
-def order_renewal_decision(
-    order, wanted_names, now=None, key_matches=None, remaining_days=None, remaining_percentage=None, certificate=None
-):
+def order_renewal_decision(order, wanted_names, now=None, key_matches=None, certificate=None, **options):
     """renewal_decision for an order's issued certificate.
 
     Dates come from ``certificate`` (crypto.parse_certificate facts of the downloaded certificate)
@@ -548,8 +690,7 @@ def order_renewal_decision(
         wanted_names=wanted_names,
         key_matches=key_matches,
         ca_status=_ca_status(order),
-        remaining_days=remaining_days,
-        remaining_percentage=remaining_percentage,
+        **options,
     )
 
 
@@ -675,31 +816,65 @@ def domain_statuses(dcv_status):
     return result
 
 
+#: Status polls while waiting: the first after this many seconds, doubling up to the cap. A
+#: 600-second wait makes about 24 calls (3 s polls would make 200: the kind of load that gets a
+#: reseller rate-limited).
+WAIT_FIRST_DELAY = 2.0
+WAIT_MAX_DELAY = 30.0
+
+
+def _outage(exc):
+    """True for errors a wait rides out: no answer, or WebNIC saying it is busy or down."""
+    from .errors import TransportError
+
+    if isinstance(exc, ApiError):
+        return exc.status in (429, 500, 502, 503, 504)
+    return isinstance(exc, TransportError)
+
+
 def wait_for_order(
-    client, order_id, timeout, reissue=False, sleep=time.sleep, clock=time.monotonic, first_delay=1.0, max_delay=30.0
+    client,
+    order_id,
+    timeout,
+    reissue=False,
+    sleep=time.sleep,
+    clock=time.monotonic,
+    first_delay=WAIT_FIRST_DELAY,
+    max_delay=WAIT_MAX_DELAY,
 ):
     """Poll Check DCV Status (with backoff) until the order is issued or fails, or ``timeout`` passes.
 
     Returns ``(outcome, order, dcv_status)`` with outcome ``issued``, ``failed`` or ``timeout``;
     ``order`` is a fresh Get Order Info. A reissue is done when the order leaves PENDING_REISSUE.
+    An API outage shorter than the time left is ridden out (the client already retried each call):
+    the wait goes on; only an outage that lasts to the deadline ends it, raising the last error.
     """
     deadline = clock() + max(0.0, float(timeout))
     delay = first_delay
     status = None
     while True:
-        status = client.call("dcv_status", path={"orderId": order_id}) or {}
-        probe = {"orderStatus": status.get("orderStatus"), "certStatus": status.get("certStatus")}
-        if is_failed(probe):
-            return "failed", get_order(client, order_id) or probe, status
-        if is_issued(probe):
-            order = get_order(client, order_id) or probe
-            if is_issued(order):
-                return "issued", order, status
+        try:
+            status = client.call("dcv_status", path={"orderId": order_id}) or {}
+        except Exception as exc:  # only outages are ridden out, see _outage
+            if not _outage(exc) or deadline - clock() <= 0:
+                raise
+            status = None
+        if status is not None:
+            probe = {"orderStatus": status.get("orderStatus"), "certStatus": status.get("certStatus")}
+            if is_failed(probe):
+                return "failed", get_order(client, order_id) or probe, status
+            if is_issued(probe):
+                order = get_order(client, order_id) or probe
+                if is_issued(order):
+                    return "issued", order, status
         remaining = deadline - clock()
         if remaining <= 0:
+            if status is None:
+                status = client.call("dcv_status", path={"orderId": order_id}) or {}
+            probe = {"orderStatus": status.get("orderStatus"), "certStatus": status.get("certStatus")}
             return "timeout", get_order(client, order_id) or probe, status
         sleep(min(delay, remaining))
-        delay = min(delay * 1.5, max_delay)
+        delay = min(delay * 2, max_delay)
 
 
 # ---------------------------------------------------------------------------------- the lock
@@ -709,6 +884,32 @@ def lock_dir(cache_dir=None):
     """``~/.cache/webnic.ssl/locks`` (the token cache's sibling), or ``$WEBNIC_TOKEN_CACHE_DIR/../locks``."""
     tokens = os.path.normpath(os.path.abspath(cache_dir or default_cache_dir()))
     return os.path.join(os.path.dirname(tokens), "locks")
+
+
+_LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "::1", "[::1]")
+
+
+def canonical_api_url(url):
+    """One spelling per API endpoint, so that two runs naming it differently share one lock.
+
+    Lower-case scheme and host, no default port, no trailing slash, and loopback names as
+    127.0.0.1 (the simulator is reached as localhost or 127.0.0.1). Other host names are not
+    resolved: round-robin DNS would give two runs two different keys.
+    """
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(str(url or "").strip())
+    scheme = (parts.scheme or "https").lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    if host in _LOOPBACK_NAMES or host.startswith("127."):
+        host = "127.0.0.1"
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port != {"https": 443, "http": 80}.get(scheme):
+        host = "%s:%d" % (host, port)
+    return "%s://%s%s" % (scheme, host, parts.path.rstrip("/"))
 
 
 class LockTimeout(Exception):
@@ -724,7 +925,8 @@ class OrderLock:
     """
 
     def __init__(self, api_url, username, key, timeout=600.0, directory=None, sleep=time.sleep, clock=time.monotonic):
-        digest = hashlib.sha256(("%s\0%s\0%s" % (api_url.rstrip("/"), username, key)).encode("utf-8")).hexdigest()
+        text = "%s\0%s\0%s" % (canonical_api_url(api_url), username, normalize_domain(key))
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         self.directory = directory or lock_dir()
         self.path = os.path.join(self.directory, "order-%s.lock" % digest[:40])
         self.timeout = timeout
@@ -763,3 +965,66 @@ class OrderLock:
                 os.close(self._fd)
                 self._fd = None
         return False
+
+
+# ---------------------------------------------------------------------------- clock sanity
+
+#: How far the controller's clock may be from WebNIC's before money calls are refused.
+DEFAULT_MAX_CLOCK_SKEW = 300
+
+
+def clock_problem(api_ahead_seconds, max_skew=DEFAULT_MAX_CLOCK_SKEW, issued_at=None, now=None):
+    """Why the controller's clock cannot be trusted to decide a purchase, or None (pure).
+
+    ``api_ahead_seconds``: how far WebNIC's clock (its ``Date`` header) is ahead of ours (None:
+    unknown). ``issued_at``: when the current certificate became valid -- a certificate valid
+    from the future means our clock is behind. A clock months off makes every certificate look
+    due (or none): deciding to pay on it would buy on every run.
+    """
+    max_skew = float(DEFAULT_MAX_CLOCK_SKEW if max_skew is None else max_skew)
+    if api_ahead_seconds is not None and abs(api_ahead_seconds) > max_skew:
+        return "this machine's clock is %s WebNIC's (its Date header) by %s, more than max_clock_skew=%ss" % (
+            "behind" if api_ahead_seconds > 0 else "ahead of",
+            _duration(abs(api_ahead_seconds)),
+            _number(max_skew),
+        )
+    start = parse_api_time(issued_at)
+    current = parse_api_time(now) if now is not None else datetime.datetime.now(UTC)
+    if start is not None and (start - current).total_seconds() > max_skew:
+        return "the certificate became valid on %s, %s after this machine's clock (%s)" % (
+            format_api_time(start),
+            _duration((start - current).total_seconds()),
+            format_api_time(current),
+        )
+    return None
+
+
+def _duration(seconds):
+    seconds = float(seconds)
+    if seconds >= 2 * 86400:
+        return "%.0f days" % (seconds / 86400)
+    if seconds >= 2 * 3600:
+        return "%.0f hours" % (seconds / 3600)
+    return "%.0f seconds" % seconds
+
+
+# ----------------------------------------------------------------- orders placed concurrently
+
+
+def order_sort_key(order):
+    """Orders by id (numeric when the ids are): the lower id is the one concurrent runs keep."""
+    oid = order_id_of(order) or ""
+    return (0, int(oid), "") if oid.isdigit() else (1, 0, oid)
+
+
+def pick_survivor(orders):
+    """Of twin orders bought by concurrent runs for one certificate, the one every run keeps."""
+    return min(orders, key=order_sort_key) if orders else None
+
+
+def renewal_order_id(data):
+    """The new order's id in a Renew Order answer: ``data.orderId``, or ``data.renewOrder.orderId``
+    (where an independent client reads it)."""
+    if not isinstance(data, dict):
+        return None
+    return order_id_of(data) or order_id_of(data.get("renewOrder"))

@@ -110,8 +110,8 @@ def chargeable_san_counts(rules, common_name, subject_alt_names):
         else:
             free.add("www." + common_name)
     extra = []
-    for name in subject_alt_names or []:
-        name = (name or "").strip().lower()
+    for given in subject_alt_names or []:
+        name = (given or "").strip().lower()
         if name and name not in free and name not in extra:
             extra.append(name)
     wildcard = sum(1 for name in extra if name.startswith("*."))
@@ -125,3 +125,97 @@ def first_problem(problems):
     if others:
         fix = "%s. Also: %s" % (fix.rstrip("."), "; ".join(others))
     return field, problem, fix
+
+
+# ------------------------------------------------------------------------ the account's catalogue
+
+#: What is skipped when Get SSL Rules (an assumed path) is missing.
+RULES_SKIPPED = (
+    "product rules from Get SSL Rules (term, key type and DCV method checks before buying); "
+    "SAN counts and wildcard support were checked against the product list instead"
+)
+
+
+class ProductCatalogue:
+    """The account's product list, read at most once per run and only when a question needs it.
+
+    Source: Get Product List (``/products/list/price``, seen in client code) and, when that
+    fails, the newer list path (assumed; a missing path degrades). Answers two questions: which
+    product keys carry a display name (order rows name products by display name only), and the
+    list row of a product (rules to fall back on when Get SSL Rules is missing).
+    """
+
+    def __init__(self, client):
+        self.client = client
+        self._rows = None
+        self.error = None
+
+    def rows(self):
+        if self._rows is None:
+            self._rows = self._read()
+        return self._rows
+
+    def _read(self):
+        from .errors import WebNICError
+
+        try:
+            data = self.client.call("product_list_old")
+        except WebNICError as exc:
+            self.error = exc
+            try:
+                data = self.client.call_optional("product_list", "product display names from the product list")
+            except WebNICError as exc_new:
+                self.error = exc_new
+                data = None
+        return [row for row in _list_rows(data) if isinstance(row, dict) and row.get("productKey")]
+
+    def row(self, product_key):
+        wanted = str(product_key or "").strip().lower()
+        for row in self.rows():
+            if str(row["productKey"]).strip().lower() == wanted:
+                return row
+        return None
+
+    def keys_named(self, display_name):
+        """Lower-case product keys whose display name (or key) is ``display_name``; empty if unknown."""
+        wanted = str(display_name or "").strip().lower()
+        keys = set()
+        for row in self.rows():
+            names = (row.get("productName"), row.get("name"), row.get("productKey"))
+            if any(str(n).strip().lower() == wanted for n in names if n):
+                keys.add(str(row["productKey"]).strip().lower())
+        return keys
+
+
+def _list_rows(data):
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        for key in ("products", "items", "list"):
+            if isinstance(data.get(key), list):
+                return data[key]
+    return []
+
+
+def rules_from_list_row(row):
+    """The subset of Get SSL Rules that a product list row carries (no key types, no DCV methods)."""
+    if not row:
+        return {}
+    rules = {}
+    for key in ("productKey", "certType", "wildcard", "allowSan", "allowWSan", "allowWsan", "maxSan"):
+        if key in row and row[key] is not None:
+            rules[key] = row[key]
+    terms = row.get("terms")
+    if not terms and isinstance(row.get("prices"), list):
+        terms = [p.get("term") for p in row["prices"] if isinstance(p, dict) and p.get("term") is not None]
+    if terms:
+        rules["terms"] = terms
+    return rules
+
+
+def read_product_rules(client, product_key, catalogue):
+    """Get SSL Rules for ``product_key``; when that assumed path is missing, the product list row."""
+    rules = client.call_optional("product_rules", RULES_SKIPPED, query={"productKey": product_key})
+    if rules is None:
+        return rules_from_list_row(catalogue.row(product_key))
+    return rules if isinstance(rules, dict) else {}

@@ -135,3 +135,44 @@ class TokenCache:
                 os.unlink(self.path)
         except (OSError, ValueError):
             pass
+
+    # ------------------------------------------------------------------ notes
+
+    # What a run learned about this API account and should not have to learn again (e.g. which
+    # body encoding Download Cert accepts). Kept beside the token, not in it: a new token must not
+    # forget them. Nothing secret goes here.
+
+    @property
+    def notes_path(self):
+        return self.path[: -len(".json")] + ".notes.json"
+
+    def _read_notes(self):
+        try:
+            with open(self.notes_path, "r") as handle:
+                notes = json.load(handle)
+            return notes if isinstance(notes, dict) else {}
+        except (OSError, ValueError):
+            return {}
+
+    def load_note(self, key):
+        return self._read_notes().get(key)
+
+    def store_note(self, key, value):
+        notes = self._read_notes()
+        if notes.get(key) == value:
+            return
+        notes[key] = value
+        try:
+            self._ensure_dir()
+            fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=".notes-", suffix=".tmp")
+            try:
+                os.fchmod(fd, 0o600)
+                with os.fdopen(fd, "w") as handle:
+                    json.dump(notes, handle)
+                os.rename(tmp, self.notes_path)
+            except Exception:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+                raise
+        except OSError:
+            pass  # nothing learned is lost but a retry next run

@@ -198,12 +198,33 @@ def filter_rows(rows, filters, fields, errors):
 class Backend:
     """The simulator's behaviour over one Store (call everything inside store.transaction())."""
 
-    def __init__(self, store, token_ttl=3600, org_validation_delay=None):
+    def __init__(
+        self,
+        store,
+        token_ttl=3600,
+        org_validation_delay=None,
+        profile="documented",
+        renew_answer="orderId",
+        download_encoding="any",
+    ):
+        if profile not in PROFILES:
+            raise ValueError(f"profile must be one of {', '.join(PROFILES)}")
         self.store = store
         self.catalogue = Catalogue()
         self.ca = calib.CertificateAuthority(store)
         self.token_ttl = token_ttl
         self.org_validation_delay = org_validation_delay
+        # documented: answer only with the fields and shapes webnic-api.md marks [doc] or [code];
+        # extended: also the simulator's extras (productKey on order rows, DCV per-domain status...).
+        self.profile = profile
+        self.renew_answer = renew_answer
+        self.download_encoding = download_encoding
+        # (method, path template) pairs answering a Spring-style 404 (--missing); the server checks them.
+        self.missing = frozenset()
+
+    @property
+    def extended(self):
+        return self.profile == "extended"
 
     # account -----------------------------------------------------------------------------------
     def seed(self, users, balance, zones, issue_delay, resolves):
@@ -260,7 +281,7 @@ class Backend:
             raise ApiFailure(500, "RES5001", "User not found", code="2500")
         if not hmac.compare_digest(users[body["username"]].encode(), body["password"].encode()):
             raise ApiFailure(401, "RES4002", "Invalid username or password")
-        now = int(time.time())
+        now = int(calib.now_timestamp())
         claims = {"sub": body["username"], "iat": now, "exp": now + self.token_ttl, "jti": secrets.token_hex(8)}
         token = ".".join(
             base64.urlsafe_b64encode(json.dumps(part).encode()).rstrip(b"=").decode()
@@ -268,13 +289,16 @@ class Backend:
         )
         token += "." + secrets.token_urlsafe(32)
         self.store.put("token", _token_key(token), {"user": body["username"], "exp": now + self.token_ttl})
-        return {"access_token": token, "token_type": "bearer", "expires_in": self.token_ttl}
+        answer = {"access_token": token, "expires_in": self.token_ttl}
+        if self.extended:
+            answer["token_type"] = "bearer"
+        return answer
 
     def authenticate(self, headers):
         value = headers.get("authorization") or ""
         scheme, _unused, token = value.partition(" ")
         record = self.store.get("token", _token_key(token.strip())) if scheme.lower() == "bearer" else None
-        if record is None or record["exp"] <= time.time():
+        if record is None or record["exp"] <= calib.now_timestamp():
             raise ApiFailure(401, "RES4001", "Invalid or expired token")
         return record["user"]
 
@@ -283,16 +307,16 @@ class Backend:
 
     # products ----------------------------------------------------------------------------------
     def products_list(self, req):
-        return [self.catalogue.public(product) for product in self.catalogue.products.values()]
+        return [self.catalogue.public(product, self.extended) for product in self.catalogue.products.values()]
 
     def products_list_price(self, req):
-        return self.catalogue.list_with_prices()
+        return self.catalogue.list_with_prices(self.extended)
 
     def product_info(self, req):
-        return self.catalogue.public(self.catalogue.get(req.query.get("productKey")))
+        return self.catalogue.public(self.catalogue.get(req.query.get("productKey")), self.extended)
 
     def product_rules(self, req):
-        return self.catalogue.rules(self.catalogue.get(req.query.get("productKey")))
+        return self.catalogue.rules(self.catalogue.get(req.query.get("productKey")), self.extended)
 
     def product_price(self, req):
         product = self.catalogue.get(req.query.get("productKey"))
@@ -353,7 +377,7 @@ class Backend:
 
     def order_info_data(self, order):
         status = order["orderStatus"]
-        return {
+        data = {
             "id": order["id"],
             "orderId": order["orderId"],
             "commonName": order["commonName"],
@@ -363,7 +387,6 @@ class Backend:
             "orderStatus": status,
             "certStatus": order["certStatus"],
             "product": order["product"],
-            "productKey": order["productKey"],
             "renewal": status in ("COMPLETED", "EXPIRED") and not self.is_live(order.get("renewedBy")),
             "reissue": status == "COMPLETED",
             "cancel": status in CANCELLABLE,
@@ -375,10 +398,15 @@ class Backend:
             "admid": order["admid"],
             "tecid": order["tecid"],
             "authType": order["authType"],
-            "organizationId": order.get("organizationId"),
-            "parentOrderId": order.get("parentOrderId"),
-            "renewedBy": order.get("renewedBy"),
         }
+        if self.extended:
+            data.update(
+                productKey=order["productKey"],
+                organizationId=order.get("organizationId"),
+                parentOrderId=order.get("parentOrderId"),
+                renewedBy=order.get("renewedBy"),
+            )
+        return data
 
     def advance(self, order):
         """Move an order along: run DCV checks, hand over to the CA, issue, expire, refund."""
@@ -485,9 +513,14 @@ class Backend:
             }
             for o in reversed(orders)
         ]
-        fields = ("orderId", "commonName", "orderStatus", "certStatus", "product", "productKey")
+        fields = ("orderId", "commonName", "orderStatus", "certStatus", "product")
+        if self.extended:
+            fields += ("productKey",)
         rows = filter_rows(rows, body.get("filters"), fields, errors)
-        return paginate(rows, body.get("pagination"), errors)
+        page = paginate(rows, body.get("pagination"), errors)
+        if not self.extended:
+            page["items"] = [{k: v for k, v in row.items() if k != "productKey"} for row in page["items"]]
+        return page
 
     def order_statistics(self, req):
         counts = dict.fromkeys(ORDER_STATUSES, 0)
@@ -570,8 +603,15 @@ class Backend:
             return {}
         result = {}
         for item in value:
+            if isinstance(item, str) and EMAIL.match(item):
+                # One public client sends bare addresses: each approves the names of its own domain
+                # ("@domain"); a lone address is also the fallback for every other name ("@*").
+                result["@" + item.rpartition("@")[2].lower()] = item
+                if len(value) == 1:
+                    result["@*"] = item
+                continue
             if not isinstance(item, dict) or not item.get("domain") or not item.get("email"):
-                errors.add("approverEmail", "each item needs domain and email")
+                errors.add("approverEmail", "each item needs domain and email (or is an e-mail address)")
                 continue
             result[str(item["domain"]).lower()] = item["email"]
         return result
@@ -585,7 +625,13 @@ class Backend:
             return []
         result = []
         for name in names:
-            approver = approvers.get(name) or approvers.get(dcv.base_name(name)) or approvers.get("*")
+            approver = (
+                approvers.get(name)
+                or approvers.get(dcv.base_name(name))
+                or approvers.get("@" + dcv.registered_domain(name, self.zones))
+                or approvers.get("@*")
+                or approvers.get("*")
+            )
             try:
                 result.append(dcv.new_instruction(name, auth_type, approver, self.zones))
             except ApiFailure as failure:
@@ -604,10 +650,12 @@ class Backend:
         return contact_id
 
     def _dcv_answer(self, order, extra=None):
+        """Place/Renew/Reissue/Change Auth answer: orderId and the DCV objects; `extra` only when extended."""
         answer = {"orderId": order["orderId"]}
-        answer.update(extra or {})
-        answer["commonName"] = dcv.public(order["dcv"][0])
-        answer["san"] = [dcv.public(item) for item in order["dcv"][1:]]
+        if self.extended:
+            answer.update(extra or {})
+        answer["commonName"] = dcv.public(order["dcv"][0], self.extended)
+        answer["san"] = [dcv.public(item, self.extended) for item in order["dcv"][1:]]
         return answer
 
     def _new_order(
@@ -764,9 +812,13 @@ class Backend:
         )
         parent["renewedBy"] = order["orderId"]
         self.save_order(parent)
-        return self._dcv_answer(
+        answer = self._dcv_answer(
             order, {"price": price["price"], "currency": price["currency"], "parentOrderId": parent["orderId"]}
         )
+        if self.renew_answer == "renewOrder":
+            # One public client reads the new id at data.renewOrder.orderId (--renew-answer renewOrder).
+            answer["renewOrder"] = {"orderId": answer.pop("orderId")}
+        return answer
 
     def order_reissue(self, req):
         order = self.advance(self.load_order(req.params["orderId"]))
@@ -820,6 +872,15 @@ class Backend:
         fmt = req.params["format"].upper()
         if fmt not in ("PEM", "PKCS7", "PFX"):
             raise field_error("format", "must be PEM, PKCS7 or PFX")
+        multipart = "multipart/form-data" in req.headers.get("content-type", "")
+        if self.download_encoding == "multipart" and not multipart:
+            # --download-encoding multipart: like a server whose handler consumes only form data.
+            raise ApiFailure(
+                415,
+                "SSL4015",
+                f"Content type '{req.headers.get('content-type') or 'none'}' is not supported: "
+                "send multipart/form-data (bundle, pfxPassword, privateKey as a file part)",
+            )
         if not order["certificate"]:
             raise business_rule(f"Order {order['orderId']} has no certificate yet (status {order['orderStatus']})")
         body = req.body if isinstance(req.body, dict) else {}
@@ -848,10 +909,11 @@ class Backend:
     # DCV ---------------------------------------------------------------------------------------
     def dcv_status(self, req):
         order = self.advance(self.load_order(req.params["orderId"]))
+        answer = {"orderId": order["orderId"], "orderStatus": order["orderStatus"], "certStatus": order["certStatus"]}
+        if not self.extended:
+            return answer  # the per-domain list is [assumed]
         return {
-            "orderId": order["orderId"],
-            "orderStatus": order["orderStatus"],
-            "certStatus": order["certStatus"],
+            **answer,
             "domains": [
                 {
                     "name": item["name"],
@@ -920,11 +982,14 @@ class Backend:
             item["name"]: item for item in order["dcv"] if item["authType"] == "email" and item["status"] != "VALIDATED"
         }
         for domain, email in approvers.items():
-            targets = (
-                list(email_items)
-                if domain == "*"
-                else [n for n in email_items if n == domain or dcv.base_name(n) == domain]
-            )
+            if domain == "@*":
+                continue  # a lone bare address updates the names of its own domain only
+            if domain == "*":
+                targets = list(email_items)
+            elif domain.startswith("@"):  # a bare address: the names on its domain
+                targets = [n for n in email_items if dcv.registered_domain(n, self.zones) == domain[1:]]
+            else:
+                targets = [n for n in email_items if n == domain or dcv.base_name(n) == domain]
             if not targets:
                 errors.add("approverEmail", f"{domain} has no pending e-mail validation in order {order['orderId']}")
             for name in targets:
@@ -1317,6 +1382,11 @@ class Backend:
             "issue_delay": self.store.get_kv("issue_delay", 0.0),
             "token_ttl": self.token_ttl,
             "org_validation_delay": self.org_validation_delay,
+            "profile": self.profile,
+            "missing": sorted(f"{method} {path}" for method, path in self.missing),
+            "renew_answer": self.renew_answer,
+            "download_encoding": self.download_encoding,
+            "clock_offset": calib.CLOCK["offset"],
         }
 
     def admin_validate_org(self, req):
@@ -1341,46 +1411,84 @@ def _token_key(token):
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-# The route table: (method, path template, handler, needs a bearer token, counts as a write).
+# Kinds: what repeating a call does, the simulator's own reading of each endpoint (the client keeps
+# its own table; tests/unit/test_contract_tables.py checks that both agree).
+SAFE, IDEMPOTENT, WRITE, MONEY, AUTH = "safe", "idempotent", "write", "money", "auth"
+# Confidence per /work/shared/webnic-api.md: doc (WebNIC's pages), code (independent live clients),
+# assumed (our guess; `--missing assumed` answers 404 for every one of them).
+DOC, CODE, ASSUMED = "doc", "code", "assumed"
+
+# The route table: (method, path template, handler, needs a bearer token, counts as a write, kind, confidence).
 ROUTES = [
-    ("POST", "/reseller/v2/api-user/token", "mint_token", False, False),
-    ("GET", "/reseller/v2/balance", "balance", True, False),
-    ("GET", "/ssl/v2/products/list", "products_list", True, False),
-    ("GET", "/ssl/v2/products/list/price", "products_list_price", True, False),
-    ("GET", "/ssl/v2/products/info", "product_info", True, False),
-    ("GET", "/ssl/v2/products/rules", "product_rules", True, False),
-    ("GET", "/ssl/v2/products/pricing", "product_price", True, False),
-    ("POST", "/ssl/v2/csr/generate", "csr_generate", True, False),
-    ("POST", "/ssl/v2/csr/decode", "csr_decode", True, False),
-    ("GET", "/ssl/v2/orders/info", "order_info", True, False),
-    ("POST", "/ssl/v2/orders/search", "order_search", True, False),
-    ("GET", "/ssl/v2/orders/statistics", "order_statistics", True, False),
-    ("GET", "/ssl/v2/orders/statistics/graph", "order_graph_statistics", True, False),
-    ("POST", "/ssl/v2/orders/new", "order_new", True, True),
-    ("POST", "/ssl/v2/orders/{orderId}/cancel", "order_cancel", True, True),
-    ("POST", "/ssl/v2/orders/{orderId}/renew", "order_renew", True, True),
-    ("POST", "/ssl/v2/orders/{orderId}/reissue", "order_reissue", True, True),
-    ("POST", "/ssl/v2/orders/{orderId}/download/format/{format}", "order_download", True, False),
-    ("GET", "/ssl/v2/orders/{orderId}/dcv-status", "dcv_status", True, False),
-    ("PUT", "/ssl/v2/orders/{orderId}/auth", "dcv_change_auth", True, True),
-    ("GET", "/ssl/v2/orders/{orderId}/auth/info", "dcv_auth_info", True, False),
-    ("GET", "/ssl/v2/domainValidations/approver-list", "approver_list", True, False),
-    ("PUT", "/ssl/v2/orders/{orderId}/approver", "approver_update", True, True),
-    ("POST", "/ssl/v2/orders/{orderId}/approver/send", "approver_send", True, True),
-    ("POST", "/ssl/v2/contact/create", "contact_create", True, True),
-    ("GET", "/ssl/v2/contact/info", "contact_info", True, False),
-    ("DELETE", "/ssl/v2/contact/{contactId}", "contact_delete", True, True),
-    ("POST", "/ssl/v2/organization/create", "org_create", True, True),
-    ("POST", "/ssl/v2/organization/search", "org_search", True, False),
-    ("GET", "/ssl/v2/organization/info", "org_info", True, False),
-    ("PUT", "/ssl/v2/organization/{organizationId}/contact", "org_update_contact", True, True),
-    ("POST", "/ssl/v2/organization/{organizationId}/validation", "org_submit_validation", True, True),
-    ("GET", "/ssl/v2/organization/{organizationId}/validation", "org_get_validation", True, False),
-    ("GET", "/dns/v2/zones", "dns_zones", True, False),
-    ("GET", "/dns/v2/zone/{zone}/records", "dns_records", True, False),
-    ("POST", "/dns/v2/zone/{zone}/record", "dns_save", True, True),
-    ("DELETE", "/dns/v2/zone/{zone}/record", "dns_delete", True, True),
+    ("POST", "/reseller/v2/api-user/token", "mint_token", False, False, AUTH, DOC),
+    ("GET", "/reseller/v2/balance", "balance", True, False, SAFE, CODE),
+    ("GET", "/ssl/v2/products/list", "products_list", True, False, SAFE, ASSUMED),
+    ("GET", "/ssl/v2/products/list/price", "products_list_price", True, False, SAFE, CODE),
+    ("GET", "/ssl/v2/products/info", "product_info", True, False, SAFE, ASSUMED),
+    ("GET", "/ssl/v2/products/rules", "product_rules", True, False, SAFE, ASSUMED),
+    ("GET", "/ssl/v2/products/pricing", "product_price", True, False, SAFE, DOC),
+    ("POST", "/ssl/v2/csr/generate", "csr_generate", True, False, SAFE, ASSUMED),
+    ("POST", "/ssl/v2/csr/decode", "csr_decode", True, False, SAFE, ASSUMED),
+    ("GET", "/ssl/v2/orders/info", "order_info", True, False, SAFE, DOC),
+    ("POST", "/ssl/v2/orders/search", "order_search", True, False, SAFE, DOC),
+    ("GET", "/ssl/v2/orders/statistics", "order_statistics", True, False, SAFE, ASSUMED),
+    ("GET", "/ssl/v2/orders/statistics/graph", "order_graph_statistics", True, False, SAFE, ASSUMED),
+    ("POST", "/ssl/v2/orders/new", "order_new", True, True, MONEY, CODE),
+    ("POST", "/ssl/v2/orders/{orderId}/cancel", "order_cancel", True, True, WRITE, CODE),
+    ("POST", "/ssl/v2/orders/{orderId}/renew", "order_renew", True, True, MONEY, ASSUMED),
+    ("POST", "/ssl/v2/orders/{orderId}/reissue", "order_reissue", True, True, MONEY, ASSUMED),
+    ("POST", "/ssl/v2/orders/{orderId}/download/format/{format}", "order_download", True, False, SAFE, ASSUMED),
+    ("GET", "/ssl/v2/orders/{orderId}/dcv-status", "dcv_status", True, False, SAFE, CODE),
+    ("PUT", "/ssl/v2/orders/{orderId}/auth", "dcv_change_auth", True, True, IDEMPOTENT, DOC),
+    ("GET", "/ssl/v2/orders/{orderId}/auth/info", "dcv_auth_info", True, False, SAFE, ASSUMED),
+    ("GET", "/ssl/v2/domainValidations/approver-list", "approver_list", True, False, SAFE, ASSUMED),
+    ("PUT", "/ssl/v2/orders/{orderId}/approver", "approver_update", True, True, IDEMPOTENT, ASSUMED),
+    ("POST", "/ssl/v2/orders/{orderId}/approver/send", "approver_send", True, True, WRITE, ASSUMED),
+    ("POST", "/ssl/v2/contact/create", "contact_create", True, True, WRITE, DOC),
+    ("GET", "/ssl/v2/contact/info", "contact_info", True, False, SAFE, ASSUMED),
+    ("DELETE", "/ssl/v2/contact/{contactId}", "contact_delete", True, True, IDEMPOTENT, ASSUMED),
+    ("POST", "/ssl/v2/organization/create", "org_create", True, True, WRITE, ASSUMED),
+    ("POST", "/ssl/v2/organization/search", "org_search", True, False, SAFE, ASSUMED),
+    ("GET", "/ssl/v2/organization/info", "org_info", True, False, SAFE, ASSUMED),
+    ("PUT", "/ssl/v2/organization/{organizationId}/contact", "org_update_contact", True, True, IDEMPOTENT, ASSUMED),
+    ("POST", "/ssl/v2/organization/{organizationId}/validation", "org_submit_validation", True, True, WRITE, ASSUMED),
+    ("GET", "/ssl/v2/organization/{organizationId}/validation", "org_get_validation", True, False, SAFE, ASSUMED),
+    ("GET", "/dns/v2/zones", "dns_zones", True, False, SAFE, CODE),
+    ("GET", "/dns/v2/zone/{zone}/records", "dns_records", True, False, SAFE, CODE),
+    ("POST", "/dns/v2/zone/{zone}/record", "dns_save", True, True, IDEMPOTENT, CODE),
+    ("DELETE", "/dns/v2/zone/{zone}/record", "dns_delete", True, True, IDEMPOTENT, CODE),
 ]
+
+PROFILES = ("documented", "extended")
+MISSING_GROUPS = ("assumed", "assumed-reads")
+
+
+def missing_routes(values):
+    """The (method, path template) pairs that `--missing` values name; SystemExit-worthy ValueError on a typo.
+
+    A value is a template exactly as in ROUTES, optionally prefixed with its method, or one of
+    MISSING_GROUPS: `assumed` (every assumed route) or `assumed-reads` (the assumed GET routes).
+    """
+    result = set()
+    for raw_value in values:
+        value = raw_value.strip()
+        if value == "assumed":
+            result.update((r[0], r[1]) for r in ROUTES if r[6] == ASSUMED)
+            continue
+        if value == "assumed-reads":
+            result.update((r[0], r[1]) for r in ROUTES if r[6] == ASSUMED and r[0] == "GET")
+            continue
+        method, _sep, path = value.rpartition(" ")
+        method = method.strip().upper()
+        chosen = {(r[0], r[1]) for r in ROUTES if r[1] == path and (not method or r[0] == method)}
+        if not chosen:
+            raise ValueError(
+                f"{value!r} is not a route of the simulator: use a path template from the route table "
+                f"(e.g. 'GET /ssl/v2/products/rules'), 'assumed' or 'assumed-reads'"
+            )
+        result.update(chosen)
+    return result
+
 
 # Admin routes (no auth, not counted): (method, path template, Backend method or None when the
 # server itself handles it: stats, faults, log).

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import ipaddress
+import time
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -20,8 +21,16 @@ class CSRError(ValueError):
     """The CSR cannot be used; the message says why."""
 
 
+# The simulator's clock runs `offset` seconds ahead of the machine's (--clock-offset, to test skew checks).
+CLOCK = {"offset": 0.0}
+
+
+def now_timestamp():
+    return time.time() + CLOCK["offset"]
+
+
 def utcnow():
-    return datetime.datetime.now(datetime.UTC).replace(microsecond=0)
+    return datetime.datetime.fromtimestamp(now_timestamp(), datetime.UTC).replace(microsecond=0)
 
 
 def generate_key(key_type):

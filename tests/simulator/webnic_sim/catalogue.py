@@ -47,9 +47,9 @@ class Catalogue:
         return product
 
     @staticmethod
-    def public(product):
-        """The product as Get Product Info / Product List show it."""
-        return {
+    def public(product, extended=True):
+        """The product as Get Product Info / Product List show it (terms, key and auth types: extended only)."""
+        row = {
             "productKey": product["productKey"],
             "productName": product["productName"],
             "provider": product["provider"],
@@ -60,15 +60,20 @@ class Catalogue:
             "allowWsan": product["allowWSan"],
             "maxSan": product["maxSan"],
             "bundle": product["bundle"],
-            "terms": list(product["terms"]),
-            "keyTypes": list(product["keyTypes"]),
-            "authTypes": list(product["authTypes"]),
-            "currency": "USD",
         }
+        if extended:
+            row.update(
+                terms=list(product["terms"]),
+                keyTypes=list(product["keyTypes"]),
+                authTypes=list(product["authTypes"]),
+                currency="USD",
+            )
+        return row
 
     @staticmethod
-    def rules(product):
-        return {
+    def rules(product, extended=True):
+        """Get SSL Rules: the fields webnic-api.md lists; `freeCompanionSan` only in the extended profile."""
+        rules = {
             "productKey": product["productKey"],
             "terms": list(product["terms"]),
             "maxSan": product["maxSan"],
@@ -79,8 +84,10 @@ class Catalogue:
             "certType": product["certType"],
             "authTypes": list(product["authTypes"]),
             "keyTypes": list(product["keyTypes"]),
-            "freeCompanionSan": True,
         }
+        if extended:
+            rules["freeCompanionSan"] = True
+        return rules
 
     def price(self, product, term, common_san, wildcard_san):
         """The Get Product Price answer. Does NOT check maxSan, exactly like the documented API."""
@@ -112,11 +119,11 @@ class Catalogue:
             },
         }
 
-    def list_with_prices(self):
+    def list_with_prices(self, extended=True):
         """The deprecated Product List (list/price): each product with a price row per term."""
         rows = []
         for product in self.products.values():
-            row = self.public(product)
+            row = self.public(product, extended)
             row["prices"] = [
                 {
                     "term": term,

@@ -10,6 +10,7 @@ import threading
 from pathlib import Path
 
 from . import api, dcv
+from . import ca as calib
 from .errors import ApiFailure
 from .server import make_server
 from .store import Store
@@ -66,6 +67,40 @@ def parse_args(argv):
         metavar="SECONDS",
         help="submitted organizations validate themselves after SECONDS",
     )
+    parser.add_argument(
+        "--profile",
+        choices=api.PROFILES,
+        default="documented",
+        help="documented (default): only the fields and shapes webnic-api.md marks [doc] or [code]; "
+        "extended: also the simulator's extras (productKey on order rows, per-domain DCV status, ...)",
+    )
+    parser.add_argument(
+        "--missing",
+        action="append",
+        default=[],
+        metavar="[METHOD ]PATH",
+        help="this route answers a Spring-style HTTP 404 (repeatable); PATH is a template from the route table, "
+        "or 'assumed' (every assumed route) or 'assumed-reads' (the assumed GET routes)",
+    )
+    parser.add_argument(
+        "--renew-answer",
+        choices=("orderId", "renewOrder"),
+        default="orderId",
+        help="where Renew Order puts the new id: data.orderId (default) or data.renewOrder.orderId",
+    )
+    parser.add_argument(
+        "--download-encoding",
+        choices=("any", "multipart"),
+        default="any",
+        help="any (default): Download Cert accepts JSON and multipart/form-data; multipart: JSON gets HTTP 415",
+    )
+    parser.add_argument(
+        "--clock-offset",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="shift the simulator's clock (Date header, dates it writes, issuance) by SECONDS",
+    )
     parser.add_argument("--quiet", action="store_true", help="no request log on stderr")
     return parser.parse_args(argv)
 
@@ -91,9 +126,22 @@ def main(argv=None):
             dcv.parse_address(address)
     except ApiFailure as failure:
         raise SystemExit(f"webnic_sim: --resolve: {failure.message}") from None
+    try:
+        missing = api.missing_routes(args.missing)
+    except ValueError as exc:
+        raise SystemExit(f"webnic_sim: --missing: {exc}") from None
+    calib.CLOCK["offset"] = args.clock_offset
     store = Store(str(state / "sim.sqlite3"))
     with store.transaction():
-        backend = api.Backend(store, token_ttl=args.token_ttl, org_validation_delay=args.org_validation_delay)
+        backend = api.Backend(
+            store,
+            token_ttl=args.token_ttl,
+            org_validation_delay=args.org_validation_delay,
+            profile=args.profile,
+            renew_answer=args.renew_answer,
+            download_encoding=args.download_encoding,
+        )
+        backend.missing = frozenset(missing)
         backend.seed(users, args.balance, args.zone or list(DEFAULT_ZONES), args.issue_delay, resolves)
     server = make_server(backend, args.port, tls=args.tls, quiet=args.quiet)
     scheme = "https" if args.tls else "http"

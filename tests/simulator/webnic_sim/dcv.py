@@ -87,9 +87,12 @@ def new_instruction(name, auth_type, approver, zones):
     return item
 
 
-def public(item):
-    """The DCV object without the simulator's bookkeeping."""
-    return {key: item[key] for key in ("name", "authType", "value", "path", "fileName", "recordType", "host", "status")}
+PUBLIC_FIELDS = ("name", "authType", "value", "path", "fileName", "recordType", "host")
+
+
+def public(item, extended=True):
+    """The DCV object without the simulator's bookkeeping; `status` only in the extended profile."""
+    return {key: item[key] for key in (*PUBLIC_FIELDS, "status") if extended or key != "status"}
 
 
 def parse_address(address):

@@ -7,6 +7,10 @@ never a header, a query string or a body, so passwords, tokens and private keys 
 from __future__ import annotations
 
 import collections
+import datetime
+import email.parser
+import email.policy
+import email.utils
 import json
 import socket
 import ssl
@@ -18,6 +22,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import api
+from . import ca as calib
 from .errors import ApiFailure
 
 OK_MESSAGE = "Command completed successfully."
@@ -111,6 +116,10 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, format, *args):
         pass
 
+    def date_time_string(self, timestamp=None):
+        """The Date header from the simulator's clock (shifted by --clock-offset)."""
+        return email.utils.formatdate(calib.now_timestamp() if timestamp is None else timestamp, usegmt=True)
+
     def do_GET(self):
         self.dispatch()
 
@@ -151,6 +160,10 @@ class Handler(BaseHTTPRequestHandler):
                 stats["writes"] += 1 if route[4] else 0
                 stats["token_mints"] += 1 if route[2] == "mint_token" else 0
             store.set_kv("stats", stats)
+        if isinstance(route, tuple) and (route[0], route[1]) in self.server.backend.missing:
+            # --missing: answer like a real Spring server that has no handler for the path.
+            self.respond(path, 404, spring_not_found(path))
+            return
         fault = self.server.faults.take(key)
         if fault:
             mode = fault["mode"]
@@ -285,6 +298,8 @@ class Handler(BaseHTTPRequestHandler):
         if not raw.strip():
             return None
         content_type = headers.get("content-type", "")
+        if "multipart/form-data" in content_type:
+            return parse_multipart(raw, content_type)
         looks_like_json = raw.lstrip()[:1] in (b"{", b"[")
         if "application/x-www-form-urlencoded" in content_type and not looks_like_json:
             return {key: values[-1] for key, values in urllib.parse.parse_qs(raw.decode("utf-8", "replace")).items()}
@@ -314,6 +329,34 @@ class Handler(BaseHTTPRequestHandler):
             self.connection.shutdown(socket.SHUT_RDWR)
         except OSError:
             pass
+
+
+def spring_not_found(path):
+    """The body a Spring Boot server sends for a path it has no handler for: not a WebNIC envelope."""
+    moment = datetime.datetime.fromtimestamp(calib.now_timestamp(), datetime.UTC)
+    return {
+        "timestamp": moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}+00:00",
+        "status": 404,
+        "error": "Not Found",
+        "path": path,
+    }
+
+
+def parse_multipart(raw, content_type):
+    """multipart/form-data -> {field: text}; file parts (the private key) are read as UTF-8 text."""
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(
+        b"Content-Type: " + content_type.encode("latin-1") + b"\r\nMIME-Version: 1.0\r\n\r\n" + raw
+    )
+    if not message.is_multipart():
+        raise ApiFailure(400, "SSL4002", "Malformed multipart/form-data request body")
+    fields = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        fields[name] = payload.decode("utf-8", "replace")
+    return fields
 
 
 def make_server(backend, port, tls=False, quiet=False):

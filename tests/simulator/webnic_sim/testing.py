@@ -19,6 +19,7 @@ START_TIMEOUT = 20.0
 SIM_ROOT = str(Path(__file__).resolve().parent.parent)
 DEFAULT_USERNAME = "api-demo"
 DEFAULT_PASSWORD = "demo-secret"
+DEFAULT_PROFILE = "documented"
 
 
 class SimulatorError(RuntimeError):
@@ -29,12 +30,20 @@ class Simulator:
     """A simulator subprocess on a free 127.0.0.1 port with its state in `state_dir`.
 
     `resolve` maps names to '127.0.0.1:PORT' for file DCV; `extra_args` are more CLI options,
-    e.g. ("--issue-delay", "2").
+    e.g. ("--issue-delay", "2"). `profile` is "documented" or "extended" (default: env
+    WEBNIC_SIM_PROFILE, else "documented"); `missing` lists routes answering 404 (`--missing` values;
+    default: env WEBNIC_SIM_MISSING, comma-separated, else none).
     """
 
-    def __init__(self, state_dir, tls=False, resolve=None, extra_args=()):
+    def __init__(self, state_dir, tls=False, resolve=None, extra_args=(), profile=None, missing=None):
         self.state_dir = Path(state_dir)
         self.tls = tls
+        self.profile = profile or os.environ.get("WEBNIC_SIM_PROFILE") or DEFAULT_PROFILE
+        if missing is None:
+            missing = [item.strip() for item in os.environ.get("WEBNIC_SIM_MISSING", "").split(",") if item.strip()]
+        elif isinstance(missing, str):
+            missing = [missing]
+        self.missing = list(missing)
         self.resolve_map = dict(resolve or {})
         self.extra_args = list(extra_args)
         self.process = None
@@ -50,6 +59,9 @@ class Simulator:
         cmd = [sys.executable, "-m", "webnic_sim", "--port", str(self._port), "--state", str(self.state_dir)]
         if self.tls:
             cmd.append("--tls")
+        cmd += ["--profile", self.profile]
+        for route in self.missing:
+            cmd += ["--missing", route]
         for name, address in self.resolve_map.items():
             cmd += ["--resolve", f"{name}={address}"]
         return cmd + self.extra_args
@@ -193,7 +205,7 @@ class Simulator:
         )
 
     def config(self, **settings):
-        return self.admin("POST", "/_sim/config", settings)
+        return self.admin("POST", "/_sim/config", settings) if settings else self.admin("GET", "/_sim/config")
 
     def log(self):
         return self.admin("GET", "/_sim/log")

@@ -34,11 +34,79 @@ def ec_key():
         ("*.Bücher.example", "*.xn--bcher-kva.example"),
         ("xn--bcher-kva.example.com", "xn--bcher-kva.example.com"),
         ("例え\u3002テスト", "xn--r8jz45g.xn--zckzah"),
-        ("straße.de", "strasse.de"),  # IDNA 2003, as the standard library maps it
+        # IDNA 2008 keeps the sharp s and the final sigma: IDNA 2003 turned them into other domains.
+        ("straße.de", "xn--strae-oqa.de"),
+        ("Straße.Example", "xn--strae-oqa.example"),
+        ("*.straße.example", "*.xn--strae-oqa.example"),
+        ("XN--STRAE-OQA.example", "xn--strae-oqa.example"),
+        ("ὀδυσσεύς.example", "xn--pxac3bcak3d8526a.example"),
+        ("ａｂｃ.example", "abc.example"),  # noqa: RUF001 - UTS 46 maps full-width letters
     ],
 )
-def test_normalize_name_lowercases_and_converts_to_punycode(raw, expected):
+def test_normalize_name_lowercases_and_converts_to_a_labels(raw, expected):
     assert crypto.normalize_name(raw) == expected
+
+
+def test_unicode_and_a_label_forms_are_one_certificate_request():
+    assert crypto.certificate_names("straße.example", ["www.straße.example"]) == crypto.certificate_names(
+        "xn--strae-oqa.example", ["www.xn--strae-oqa.example"]
+    )
+
+
+@pytest.mark.parametrize(
+    "raw, words",
+    [
+        ("☃.example", "U+2603"),  # valid in IDNA 2003 (xn--n3h), not in IDNA 2008
+        ("\u2665.example", "U+2665"),
+        ("\U0001f4a9.example", "U+1F4A9"),
+        ("a\u0378b.example", "U+0378"),  # unassigned
+        ("xn--n3h.example", "not a valid IDNA 2008 A-label"),  # the IDNA 2003 snowman, as an A-label
+        ("xn--a.example", "not a valid IDNA 2008 A-label"),
+        ("xn--ss-.example", "not a valid IDNA 2008 A-label"),
+        ("-äb.example", "hyphen"),
+    ],
+)
+def test_names_idna_2008_refuses_fail(raw, words):
+    with pytest.raises(crypto.InvalidNameError) as caught:
+        crypto.normalize_name(raw)
+    assert words in caught.value.problem
+    assert caught.value.fix
+
+
+@pytest.mark.parametrize(
+    "common_name, sans, field",
+    [
+        ("☃.example", [], "common_name"),
+        ("www.example.com", ["example.com", "xn--n3h.example"], "subject_alt_names[1]"),
+        ("www.example.com", ["\u2665.example"], "subject_alt_names[0]"),
+    ],
+)
+def test_certificate_names_names_the_field_of_a_refused_name(common_name, sans, field):
+    with pytest.raises(crypto.InvalidNameError) as caught:
+        crypto.certificate_names(common_name, sans)
+    assert caught.value.field == field
+    assert crypto.name_field(caught.value) == field
+
+
+def test_without_idna_a_non_ascii_name_fails_instead_of_being_converted(monkeypatch):
+    # Hides the package the way a managed host without it would (import failed -> idna is None).
+    monkeypatch.setattr(crypto, "idna", None)
+    with pytest.raises(crypto.InvalidNameError) as caught:
+        crypto.certificate_names("www.example.com", ["straße.example"])
+    assert caught.value.field == "subject_alt_names[0]"
+    assert "'idna'" in caught.value.problem
+    assert "xn--" in caught.value.fix
+    # ASCII names and A-labels keep working without the package.
+    assert crypto.normalize_name("WWW.Example.com.") == "www.example.com"
+    assert crypto.normalize_name("xn--strae-oqa.example") == "xn--strae-oqa.example"
+    with pytest.raises(crypto.InvalidNameError, match="not valid punycode"):
+        crypto.normalize_name("xn--99999999999.example")
+
+
+def test_idna_2008_is_used_not_the_standard_library_codec():
+    # The standard library's codec is IDNA 2003: the same input gives another domain.
+    assert "straße.de".encode("idna") == b"strasse.de"
+    assert crypto.normalize_name("straße.de") != "strasse.de"
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import orders
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import orders, products
 
 UTC = datetime.timezone.utc
 NB = datetime.datetime(2026, 1, 1, tzinfo=UTC)
@@ -276,6 +276,11 @@ class FakeClient:
             return {"items": items[(page - 1) * 2 : page * 2], "totalPages": (len(items) + 1) // 2, "pageSize": 2}
         if name == "order_info":
             return dict(self.orders[query["orderId"]])
+        if name == "product_list_old":
+            return [
+                {"productKey": "ssl123", "productName": "Thawte SSL123"},
+                {"productKey": "rapidssl", "productName": "RapidSSL"},
+            ]
         raise AssertionError(name)
 
 
@@ -302,16 +307,12 @@ def test_find_live_order_filters_exact_names_all_pages_and_display_names():
             dict(base, orderId="5", commonName="www.example.com", dtcreate="2026-01-05T00:00:00Z"),
         ]
     )
-    asked = []
-
-    def names():
-        asked.append(True)
-        return ("Thawte SSL123", "ssl123")
-
-    found = orders.find_live_order(client, orders.OrderIdentity("ssl123", "www.example.com"), product_names=names)
+    catalogue = products.ProductCatalogue(client)
+    found = orders.find_live_order(client, orders.OrderIdentity("ssl123", "www.example.com"), catalogue=catalogue)
     assert [o["orderId"] for o in found.exact] == ["5"]
     assert [o["orderId"] for o in found.renamed] == ["4"]
+    assert found.unconfirmed == []
     assert found.chosen["orderId"] == "5" and not found.ambiguous
-    assert asked == [True]  # display names were needed, and asked once
-    assert client.calls.count("order_search") == 3  # every page
+    assert client.calls.count("product_list_old") == 1  # display names were needed, and read once
+    assert client.calls.count("order_search") == 3  # every page (the third one short)
     assert client.calls.count("order_info") == 3  # orders 2, 4, 5
