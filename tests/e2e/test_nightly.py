@@ -5,6 +5,7 @@ that shows the bill, one bad certificate never blocking the others, nothing boug
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 from conftest import PLAYBOOK_DIR, SERVER_NAME, ValidationFileWatcher, certificate_vars, wait_for_serial
@@ -52,9 +53,10 @@ def test_a_paid_order_left_pending_by_a_validation_timeout_is_resumed_by_the_nex
     (first_order,) = sim.orders()
     old_serial = deployed_serial(fleet["web1"])
 
-    # A forced renewal whose validation cannot pass: the CA reaches no web server.
+    # A forced renewal (renew what was issued before now) whose validation cannot pass: the CA reaches no web server.
     sim.resolve(SERVER_NAME, "127.0.0.1:9")
-    forced = ansible.run(certificate_vars(certificate={"remaining_days": 3650}, certificate_dcv_timeout=4))
+    renew_before = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    forced = ansible.run(certificate_vars(certificate_renew_issued_before=renew_before, certificate_dcv_timeout=4))
     assert forced.returncode != 0
     orders = sim.orders()
     assert len(orders) == 2, "the renewal was placed (paid) before the wait timed out"
