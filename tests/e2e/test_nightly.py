@@ -147,3 +147,52 @@ def test_dns_validation_on_a_zone_not_hosted_fails_before_any_order_naming_the_z
     assert "zone elsewhere.example is not hosted on this WebNIC account" in result.output
     assert sim.orders() == []
     assert sim.stats()["writes"] == 0
+
+
+def test_pkcs12_from_the_role_and_a_later_group_and_key_mode_change_make_no_api_call(ansible, sim, fleet):
+    import grp
+    import os
+    import stat
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key, pkcs12
+
+    password = "keystore-Secret-4711"
+    variables = certificate_vars(certificate_pkcs12=True, e2e_keystore_password=password)
+    # The password comes from a variable (in real use a vaulted one), never from the entry itself.
+    variables["certificate_pkcs12_password"] = "{{ e2e_keystore_password }}"
+    first = ansible.run(variables)
+    assert first.returncode == 0, first.tail()
+    assert password not in first.output
+    ssl_dir = fleet["web1"].ssl_dir
+    for nginx in fleet:
+        p12 = nginx.ssl_dir / f"{SERVER_NAME}.p12"
+        key, cert, chain = pkcs12.load_key_and_certificates(p12.read_bytes(), password.encode())
+        deployed_key = load_pem_private_key((nginx.ssl_dir / f"{SERVER_NAME}.key").read_bytes(), None)
+        assert key.public_key().public_numbers() == deployed_key.public_key().public_numbers()
+        assert cert.public_key().public_numbers() == deployed_key.public_key().public_numbers()
+        served = x509.load_pem_x509_certificate((nginx.ssl_dir / f"{SERVER_NAME}.crt").read_bytes())
+        assert cert == served
+        assert chain, "the chain is in the keystore"
+        assert stat.S_IMODE(p12.stat().st_mode) == 0o600
+
+    # The nightly rerun with the keystore enabled: nothing due, no API call, nothing rewritten.
+    p12_bytes = (ssl_dir / f"{SERVER_NAME}.p12").read_bytes()
+    calls = sim.stats()["total"]
+    nightly = ansible.run(variables)
+    assert nightly.returncode == 0, nightly.tail()
+    assert sim.stats()["total"] == calls
+    assert all(counts["changed"] == 0 for counts in nightly.recap.values()), nightly.recap
+    assert (ssl_dir / f"{SERVER_NAME}.p12").read_bytes() == p12_bytes
+
+    # Only the group and the key mode change: applied on every host, no renewal, no API call.
+    group = grp.getgrgid(65534).gr_name
+    changed = ansible.run(dict(variables, certificate_group=group, certificate_key_mode="0640"))
+    assert changed.returncode == 0, changed.tail()
+    assert sim.stats()["total"] == calls
+    assert len(sim.orders()) == 1
+    for nginx in fleet:
+        for name in (f"{SERVER_NAME}.key", f"{SERVER_NAME}.p12"):
+            st = os.stat(nginx.ssl_dir / name)
+            assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (0o640, 0, 65534), name
+        assert os.stat(nginx.ssl_dir / f"{SERVER_NAME}.crt").st_gid == 65534
