@@ -18,7 +18,7 @@ description:
     missing, which are extra), and which collection features are degraded as a result.
   - Run it first against OTE (O(api_endpoint=ote)) before any order; the troubleshooting guide maps
     each failed row to its fix.
-  - Never sends a write call: only endpoints marked read-only in the collection's endpoint table are
+  - Never sends a write call. Only endpoints marked read-only in the collection's endpoint table are
     called, and the module refuses any other. Nothing is bought, changed or written; C(changed) is
     always false. It mints one token of its own to check the token answer.
   - The order checks (order info, DCV status, DCV instructions) use O(order_id), else the first order
@@ -293,7 +293,7 @@ def _result(rows, module=None):
                 "%s (%s %s, %s): %s: %s"
                 % (row["title"], row["method"], row["path"], row["confidence"], row["result"], row["message"])
             )
-    msg = "%d checks: %s" % (len(rows), ", ".join("%d %s" % (count, result) for result, count in summary.items()))
+    msg = "%d checks: %s" % (len(rows), ", ".join("%s %s" % (count, result) for result, count in summary.items()))
     return {
         "changed": False,
         "msg": msg,

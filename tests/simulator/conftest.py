@@ -14,7 +14,10 @@ from webnic_sim.testing import Simulator
 
 @pytest.fixture(scope="module")
 def sim(tmp_path_factory):
-    with Simulator(tmp_path_factory.mktemp("sim")) as running:
+    # The simulator's own behaviour tests exercise every field it can send (price in the place answer,
+    # per-domain DCV status, renewal links): the extended profile. test_sim_profiles covers what the
+    # documented profile leaves out.
+    with Simulator(tmp_path_factory.mktemp("sim"), profile="extended") as running:
         yield running
 
 

@@ -34,8 +34,8 @@ class WebNICModule(AnsibleModule):
     def __init__(self, argument_spec=None, **kwargs):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec or {})
+        self._client = None  # set before AnsibleModule validates: a bad argument fails through fail_json
         super(WebNICModule, self).__init__(argument_spec=spec, **kwargs)
-        self._client = None
 
     # ------------------------------------------------------------------ input errors
 

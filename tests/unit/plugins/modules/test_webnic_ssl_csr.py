@@ -467,12 +467,21 @@ def test_product_rules_refuse_what_the_product_cannot_take(simulator, paths, tmp
 
 
 @pytest.mark.simulator
-def test_product_rules_accept_a_fitting_request(simulator, paths):
-    result = run(
-        connection_args(simulator, **base_args(paths, product_key="rapidssl"))
-    )  # example.com is the free companion
+def test_product_rules_accept_a_fitting_request(simulator_extended, paths):
+    # example.com is the free companion: only the extended rules say so (freeCompanionSan).
+    result = run(connection_args(simulator_extended, **base_args(paths, product_key="rapidssl")))
     assert not result.failed, result.get("msg")
     assert result["product_rules"]["productKey"] == "rapidssl"
+
+
+@pytest.mark.simulator
+def test_documented_rules_count_the_companion_as_a_name(simulator, paths):
+    # The documented rules say nothing of a free companion: a single-name product refuses it before any key
+    # is written, with the field and the fix (webnic_ssl_api_check reports this as companion_san).
+    result = run(connection_args(simulator, **base_args(paths, product_key="rapidssl")))
+    assert result.failed
+    assert result["msg"].startswith("subject_alt_names: product rapidssl takes no names besides the common name")
+    assert not os.path.exists(paths["privatekey_path"])
 
 
 def test_key_content_of_another_type_names_key_type(tmp_path):
