@@ -121,7 +121,7 @@ options:
         B(no API call). Any doubt (another order id, another certificate, expired, unreadable) asks
         WebNIC as without this option.
       - A reissue keeps the order id; when the reissued certificate is for the same key and names, pass
-        O(force=true) once (for example C(force: "{{ order.changed }}") after M(webnic.ssl.webnic_ssl_order)).
+        O(force=true) once, for example set to the C(changed) result of M(webnic.ssl.webnic_ssl_order).
     type: path
   force:
     description:

@@ -49,7 +49,7 @@ options:
   subject_alt_names:
     description:
       - The extra names of the certificate; the module counts plain and wildcard names.
-      - With O(common_name), they are counted as M(webnic.ssl.webnic_ssl_order) counts them: the
+      - With O(common_name), they are counted as M(webnic.ssl.webnic_ssl_order) counts them. The
         common name, and for products with a free companion name (C(www.) + name, or the apex of a
         wildcard) that companion, are not charged.
       - Names are converted as for the order (IDNA 2008 A-labels, lower case, duplicates removed), so
