@@ -839,7 +839,7 @@ def main():
             combined_path=dict(type="path"),
             pkcs12_path=dict(type="path"),
             pkcs12_password=dict(type="str", no_log=True),
-            privatekey_mode=dict(type="str", default="0600"),
+            privatekey_mode=dict(type="str", default="0600", no_log=False),
             metadata_path=dict(type="path"),
             metadata=dict(type="dict"),
             remove=dict(type="list", elements="path", default=[]),
