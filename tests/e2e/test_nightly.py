@@ -196,3 +196,22 @@ def test_pkcs12_from_the_role_and_a_later_group_and_key_mode_change_make_no_api_
             st = os.stat(nginx.ssl_dir / name)
             assert (stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid) == (0o640, 0, 65534), name
         assert os.stat(nginx.ssl_dir / f"{SERVER_NAME}.crt").st_gid == 65534
+
+
+def test_a_host_whose_web_root_cannot_hold_the_validation_file_fails_every_host_before_any_order(
+    ansible, sim, fleet
+):
+    # web2's web root has a FILE where the .well-known directory must go: the validation file cannot be written.
+    blocker = fleet["web2"].webroot / ".well-known"
+    if blocker.is_dir():
+        blocker.rmdir()
+    blocker.write_text("not a directory\n")
+    variables = certificate_vars()
+    for extra_args in (["--check"], []):
+        result = ansible.run(variables, extra_args=extra_args)
+        assert result.returncode != 0
+        assert sorted(result.failed_hosts()) == sorted(fleet.hosts), result.recap
+        assert f"could not be written on web2: {blocker} is not a directory" in result.output
+        assert "Nothing was ordered" in result.output
+        assert sim.orders() == []
+        assert sim.stats()["writes"] == 0
