@@ -198,9 +198,7 @@ def test_pkcs12_from_the_role_and_a_later_group_and_key_mode_change_make_no_api_
         assert os.stat(nginx.ssl_dir / f"{SERVER_NAME}.crt").st_gid == 65534
 
 
-def test_a_host_whose_web_root_cannot_hold_the_validation_file_fails_every_host_before_any_order(
-    ansible, sim, fleet
-):
+def test_a_host_whose_web_root_cannot_hold_the_validation_file_fails_every_host_before_any_order(ansible, sim, fleet):
     # web2's web root has a FILE where the .well-known directory must go: the validation file cannot be written.
     blocker = fleet["web2"].webroot / ".well-known"
     if blocker.is_dir():
