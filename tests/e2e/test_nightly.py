@@ -121,9 +121,11 @@ def test_one_invalid_certificate_does_not_stop_the_next_and_the_play_fails_namin
 def test_check_mode_on_a_fresh_fleet_shows_action_product_price_and_names_with_no_write_call(ansible, sim, fleet):
     variables = certificate_vars(certificate={"subject_alt_names": ["example.test"]})
     before = {name: sorted(p.name for p in nginx.ssl_dir.iterdir()) for name, nginx in fleet.hosts.items()}
-    result = ansible.run(variables, extra_args=["--check"])
+    result = ansible.run(variables, extra_args=["--check", "--diff"])
     assert result.returncode == 0, result.tail()
     assert "Check mode: www.example.test: action place" in result.output
+    for name, nginx in fleet.hosts.items():
+        assert f"www.example.test on {name}: would write {nginx.ssl_dir}/www.example.test.crt" in result.output
     assert "product ssl123, term 1 year(s)" in result.output
     assert "price: " in result.output and "price: unknown" not in result.output
     assert "names added: www.example.test, example.test" in result.output
