@@ -215,3 +215,11 @@ def test_a_host_whose_web_root_cannot_hold_the_validation_file_fails_every_host_
         assert "Nothing was ordered" in result.output
         assert sim.orders() == []
         assert sim.stats()["writes"] == 0
+
+
+def test_an_unquoted_key_mode_is_refused_before_anything_happens(ansible, sim, fleet):
+    # YAML reads an unquoted 0640 as the number 416; as a mode that is 0416 (others may write the key).
+    result = ansible.run(certificate_vars(certificate_key_mode=416))
+    assert result.returncode != 0
+    assert 'must be a quoted octal mode that gives others no access' in result.output
+    assert sim.stats()["total"] == 0
