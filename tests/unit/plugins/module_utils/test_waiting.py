@@ -9,7 +9,7 @@ from ansible_collections.webnic.ssl.plugins.module_utils._webnic.waiting import 
 
 
 def delays(backoff, count, **kwargs):
-    return [backoff.next_delay(**kwargs) for _ in range(count)]
+    return [backoff.next_delay(**kwargs) for _index in range(count)]
 
 
 def test_delays_start_at_3_seconds_double_and_stay_at_the_cap():
