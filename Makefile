@@ -16,9 +16,9 @@ export PYTHONDONTWRITEBYTECODE := 1
 
 RUFF_PATHS := $(wildcard plugins tests bench demo hack)
 SHELL_SCRIPTS := $(wildcard hack/*.sh .ci/run tests/integration/run.sh tests/integration/targets/*/runme.sh)
-TEST_STEPS := lint sanity sanity-2.21 units units-2.21 integration e2e reliability awx bench-check packaging
+TEST_STEPS := lint sanity sanity-2.21 units units-2.21 integration e2e first-contact reliability awx bench-check packaging
 
-.PHONY: help bootstrap sync fmt lint sanity sanity-2.21 units units-2.21 integration e2e reliability awx bench-check bench packaging test demo build clean
+.PHONY: help bootstrap sync fmt lint sanity sanity-2.21 units units-2.21 integration e2e first-contact reliability awx bench-check bench packaging test demo build clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9_-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -71,6 +71,10 @@ e2e: bootstrap ## pytest tests/e2e (real playbooks, real nginx, real TLS handsha
 	  ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest tests/e2e $(PYTEST_ARGS); \
 	else echo "e2e: no tests in tests/e2e"; exit 1; fi
 
+first-contact: bootstrap ## money path on the documented profile with every assumed GET path answering 404 (order module, fault matrix, role rollout)
+	@WEBNIC_SIM_PROFILE=documented WEBNIC_SIM_MISSING=assumed-reads ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest \
+	  tests/unit/plugins/modules/test_webnic_ssl_order.py tests/reliability/test_fault_matrix.py tests/e2e/test_rollout.py $(PYTEST_ARGS)
+
 reliability: bootstrap ## fault matrix, bad input, secrets, concurrency, interrupted runs, TLS (tests/reliability)
 	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest tests/reliability $(PYTEST_ARGS)
 
@@ -86,7 +90,7 @@ bench: bootstrap ## fleet benchmark 1/10/50 hosts vs ping/copy/uri baselines -> 
 packaging: bootstrap ## build + install the tarball, ansible-doc every module, EE definition, changelog
 	@$(PY) -m pytest tests/packaging $(PYTEST_ARGS)
 
-test: ## run every step (lint sanity sanity-2.21 units units-2.21 integration e2e reliability awx bench-check packaging), end with `N passed, N failed`
+test: ## run every step (lint sanity sanity-2.21 units units-2.21 integration e2e first-contact reliability awx bench-check packaging), end with `N passed, N failed`
 	@MAKE="$(MAKE)" hack/run-steps.sh $(TEST_STEPS)
 
 demo: bootstrap ## run the demo (demo/run.py) against the simulator

@@ -139,7 +139,8 @@ def playbook_env(sim_url, work_dir, forks=FORKS):
     work_dir = Path(work_dir)
     env = dict(os.environ)
     for key in list(env):
-        if key.startswith(("ANSIBLE_", "WEBNIC_")):
+        # WEBNIC_TRUSTED_ROOTS stays: the simulator's CA, set by webnic_sim.testing when it starts.
+        if key.startswith(("ANSIBLE_", "WEBNIC_")) and key != "WEBNIC_TRUSTED_ROOTS":
             del env[key]
     env.update(
         {

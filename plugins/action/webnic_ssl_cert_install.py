@@ -4,8 +4,10 @@
 
 ansible-core prints the raw arguments of every module it runs when ANSIBLE_DEBUG is on, whatever
 no_log says. So the key given as ``privatekey`` is written to the task's private temporary directory
-on the host (as ansible.builtin.copy does with its ``content``), the module reads it from
-``privatekey_src``, and the directory is removed when the task ends.
+on the host (as ansible.builtin.copy does with its ``content``), mode 0600, the module reads it
+from ``privatekey_src``, and the directory is removed when the task ends. With
+ANSIBLE_KEEP_REMOTE_FILES=1 the directory stays, key included (still 0600, in a 0700 directory):
+delete it by hand after debugging.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -36,9 +38,18 @@ class ActionModule(ActionBase):
             if key is not None:
                 if not isinstance(key, str):
                     raise AnsibleActionFail("privatekey: must be the PEM text of the key, not %s" % type(key).__name__)
-                remote_key = self._connection._shell.join_path(self._connection._shell.tmpdir, "privatekey.pem")
+                tmpdir = self._connection._shell.tmpdir
+                remote_key = self._connection._shell.join_path(tmpdir, "privatekey.pem")
                 self._transfer_data(remote_key, to_bytes(key, errors="surrogate_or_strict"))
-                self._fixup_perms2((self._connection._shell.tmpdir, remote_key))
+                # The key file is 0600 (the transfer leaves it 0644 by the umask, and a fix-up for
+                # execution would make it 0744): with ANSIBLE_KEEP_REMOTE_FILES=1 it stays behind.
+                chmod = self._remote_chmod([remote_key], "0600")
+                if chmod.get("rc", 0) != 0:
+                    raise AnsibleActionFail(
+                        "Cannot make the key file %s private (chmod 0600): %s" % (remote_key, chmod.get("stderr", ""))
+                    )
+                self._fixup_perms2((tmpdir,))
+                self._fixup_perms2((remote_key,), execute=False)
                 module_args["privatekey_src"] = remote_key
             result.update(
                 self._execute_module(

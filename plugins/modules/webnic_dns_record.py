@@ -89,6 +89,16 @@ options:
     type: str
     choices: [replace, keep, add]
     default: replace
+  validation_names:
+    description:
+      - The certificate names this record validates (domain control validation). When given, the record
+        must be of type V(TXT) or V(CNAME) and named C(_<label>.<name>) for one of these names (the base
+        name of a wildcard), with single-line values; anything else fails before any API call.
+      - Set it whenever O(name), O(type) or O(values) come from an API answer, as the
+        P(webnic.ssl.certificate#role) role does, so that a wrong or hostile answer cannot publish,
+        say, an V(A) record for the web site itself.
+    type: list
+    elements: str
 notes:
   - The module makes one read call, and one write call only when the set changes.
 """
@@ -209,6 +219,11 @@ from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dns import (
     save_body,
     validate_values,
 )
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dcv import (
+    UnsafeValidationError,
+    check_dns_record,
+    check_dns_value,
+)
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
 
 
@@ -237,6 +252,15 @@ def run(module):
         module.fail_field(exc.field, exc.problem, exc.fix)
     if params["ttl"] is not None and not 0 < params["ttl"] <= 2147483647:
         module.fail_field("ttl", "must be a positive number of seconds", "Use for example 300")
+    if params["validation_names"]:
+        # A domain-validation record: its name and type come from an API answer, so hold them to
+        # the one rule of what a validation may publish before anything is read or written.
+        try:
+            check_dns_record("name", fqdn(name, zone), record_type, params["validation_names"])
+            for value in params["values"] or []:
+                check_dns_value("values", value)
+        except UnsafeValidationError as exc:
+            module.fail_field(exc.field, exc.problem, exc.fix)
 
     client = module.client
     # Filter by type only: how the API matches `name` (relative, absolute, substring) is not known,
@@ -296,6 +320,7 @@ def main():
             values=dict(type="list", elements="str", aliases=["value"]),
             state=dict(type="str", choices=["present", "absent"], default="present"),
             on_existing=dict(type="str", choices=["replace", "keep", "add"], default="replace"),
+            validation_names=dict(type="list", elements="str"),
         ),
         required_if=[("state", "present", ["values"])],
         supports_check_mode=True,

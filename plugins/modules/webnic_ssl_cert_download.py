@@ -15,8 +15,11 @@ description:
     intermediate chain (O(chain_dest)), leaf plus chain (O(fullchain_dest)) and, optionally, a
     PKCS#12 file built on this host from O(privatekey_path) (O(pkcs12_dest)).
   - Before anything is written, the certificate is checked against O(privatekey_path) (when given),
-    the chain is checked to link to the leaf (names and signatures), and the certificate's names are
-    checked to cover the order's names. When a check fails, the module fails and no file is replaced.
+    the chain is checked to link to the leaf (names and signatures) and to end at a trusted root
+    (O(trusted_roots), or the system store), every certificate must be valid now, and the certificate's
+    names are checked to cover the order's names. When a check fails, the module fails and no file is replaced.
+  - Destination paths must be absolute, without C(..), different from each other and from
+    O(privatekey_path), and never a symbolic link (the module does not write through links).
   - Each file is written only when its content differs, atomically (a 0600 temporary file renamed
     over the old one), with O(owner), O(group) and O(mode), and with O(backup) a copy of the old file.
   - When the files on disk already hold the certificate the order reports (same expiry and names,
@@ -144,6 +147,17 @@ options:
       - The longest pause, in seconds, between two status checks while waiting.
     type: float
     default: 10
+  trusted_roots:
+    description:
+      - PEM files (or directories of them) holding the root certificates a downloaded chain must end at.
+      - Without it, the system's CA store of the host running the module is used.
+      - A downloaded certificate is refused, and nothing is written, unless it is valid now (allowing
+        5 minutes of clock difference), every certificate of its chain is valid now and signed by the
+        next one, and the chain ends at one of these roots.
+      - If not set, the value of the E(WEBNIC_TRUSTED_ROOTS) environment variable is used
+        (several paths separated by commas).
+    type: list
+    elements: path
 seealso:
   - module: webnic.ssl.webnic_ssl_dcv
   - module: webnic.ssl.webnic_ssl_deployed_info
@@ -289,10 +303,18 @@ api_calls:
 import datetime
 import json
 
-from ansible.module_utils.basic import missing_required_lib
+from ansible.module_utils.basic import env_fallback, missing_required_lib
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.files import read_file, write_atomic
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.files import (
+    PathError,
+    check_destination,
+    check_distinct_paths,
+    read_file,
+    read_trust_store,
+    system_trust_paths,
+    write_atomic,
+)
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.orders import (
     cert_status,
@@ -315,6 +337,34 @@ EXPIRY_TOLERANCE_SECONDS = 120
 
 def _lower(name):
     return crypto.comparable_name(name)
+
+
+def check_paths(module):
+    """Refuse relative, ``..`` and overlapping paths before anything is read from WebNIC or written."""
+    params = module.params
+    fields = [(option, params[option]) for option in ("privatekey_path", *PEM_TARGETS, "pkcs12_dest")]
+    try:
+        for option in (*PEM_TARGETS, "pkcs12_dest"):
+            check_destination(option, params[option])
+        check_distinct_paths(fields)
+    except PathError as exc:
+        module.fail_field(exc.field, exc.problem, exc.fix)
+
+
+def trusted_roots(module):
+    """The roots a downloaded chain must end at: O(trusted_roots), else this host's system store."""
+    paths = module.params["trusted_roots"] or system_trust_paths()
+    try:
+        roots = crypto.parse_trust_store(read_trust_store(paths))
+    except PathError as exc:
+        module.fail_field(exc.field, exc.problem, exc.fix)
+    if not roots:
+        module.fail_field(
+            "trusted_roots",
+            "no root certificate found in %s" % (", ".join(paths) or "the system store"),
+            "Give the PEM file of the CA roots to trust, or install the system CA bundle (ca-certificates)",
+        )
+    return roots
 
 
 def resolve_order(module):
@@ -577,6 +627,7 @@ def run(module):
             module.fail_field(field, "must not be negative", "Give seconds, for example 600")
     if params["wait_interval"] <= 0:
         module.fail_field("wait_interval", "must be positive", "Give seconds, for example 10")
+    check_paths(module)
     key = load_key(module)
     if params["metadata_path"] and params["order_id"]:
         disk_leaf, disk_chain, existing = current_files(module)
@@ -646,7 +697,8 @@ def run(module):
             problems.append("the certificate lacks the order's names %s" % ", ".join(missing))
         if key is not None and not crypto.key_matches_certificate(key, leaf):
             problems.append("the certificate does not match the private key %s" % params["privatekey_path"])
-        problems.extend("chain: %s" % p for p in crypto.chain_problems(leaf, chain))
+        # The answer is untrusted input: valid now, every link signed, and a trusted root on top.
+        problems.extend(crypto.issued_certificate_problems(leaf, chain, trusted_roots(module)))
         if problems:
             refuse(module, order_id, problems, serial=crypto.parse_certificate(leaf)["serial"])
 
@@ -737,6 +789,7 @@ def main():
             wait=dict(type="bool", default=False),
             wait_timeout=dict(type="int", default=600),
             wait_interval=dict(type="float", default=10.0),
+            trusted_roots=dict(type="list", elements="path", fallback=(env_fallback, ["WEBNIC_TRUSTED_ROOTS"])),
         ),
         required_one_of=[("order_id", "common_name"), ("dest", "chain_dest", "fullchain_dest", "pkcs12_dest")],
         required_by={"pkcs12_dest": ("privatekey_path",)},

@@ -18,8 +18,11 @@ description:
     reads (O(combined_path), full chain followed by the key) and the order metadata
     (O(metadata_path)) in one task, from content given as options.
   - With O(verify=true) (the default) everything is checked before anything is written; the
-    certificate must parse, the full chain must start with the certificate and the private key must
-    belong to it. When a check fails, the module fails and no file or directory is created or replaced.
+    certificate must parse and be valid now (5 minutes of clock difference allowed), the chain must
+    not hold the certificate itself, the full chain must start with the certificate and the private
+    key must belong to it. When a check fails, the module fails and no file or directory is created or replaced.
+  - Every path must be absolute, without C(..), different from the others (also through a link) and
+    not a symbolic link (files are never written through a link).
   - Each file is compared first and written only when its content differs, atomically (a 0600
     temporary file in the same directory renamed over the old one), so a server reading it never sees
     half a file and a key is never readable by others, not even for a moment. Missing parent
@@ -223,6 +226,9 @@ notes:
     this module sends it to the host as a file in the task's private temporary directory (as
     M(ansible.builtin.copy) does with its content) and passes O(privatekey_src), so not even the debug
     output of ansible-core (E(ANSIBLE_DEBUG)), which prints module arguments, contains it.
+  - That key file is mode 0600 in a 0700 directory and is removed when the task ends. With
+    E(ANSIBLE_KEEP_REMOTE_FILES=1) ansible-core keeps the temporary directory, and the key with it,
+    on the host; delete those directories after debugging.
 requirements:
   - cryptography (with O(verify=true))
 seealso:
@@ -525,17 +531,16 @@ def check_options(module):
 
     targets = {}
     by_path = {}
+    try:
+        for _kind, path_option, _content_option in KINDS:
+            files.check_destination(path_option, params[path_option])
+        files.check_distinct_paths([(path_option, params[path_option]) for _kind, path_option, _content in KINDS])
+    except files.PathError as exc:
+        fail_field(module, exc.field, exc.problem, exc.fix)
     for kind, path_option, _content_option in KINDS:
         path = params[path_option]
         if not path:
             continue
-        if path in by_path:
-            fail_field(
-                module,
-                path_option,
-                "%s is also %s" % (path, by_path[path]),
-                "Give every file its own path",
-            )
         by_path[path] = path_option
         if os.path.isdir(path):
             fail_field(module, path_option, "%s is a directory" % path, "Give the path of the file to write")
@@ -594,8 +599,26 @@ def verify(module, contents):
         return found
 
     leaf = certificates("certificate", True)[0]
+    expired = crypto.validity_problems(
+        leaf, label="the certificate (serial %s)" % crypto.parse_certificate(leaf)["serial"]
+    )
+    if expired:
+        fail_field(
+            module,
+            "certificate",
+            expired[0],
+            "Install a certificate that is valid now (if it should be, check this host's clock), or set verify: false",
+        )
     if "chain" in contents:
-        certificates("chain", False)
+        leaf_fingerprint = crypto.certificate_fingerprint(leaf)
+        if any(crypto.certificate_fingerprint(c) == leaf_fingerprint for c in certificates("chain", False)):
+            fail_field(
+                module,
+                "chain",
+                "holds the certificate itself (serial %s) instead of only the CA certificates that issued it"
+                % crypto.parse_certificate(leaf)["serial"],
+                "Give the intermediate certificates only; the leaf goes in certificate, leaf and chain in fullchain",
+            )
     if "fullchain" in contents:
         first = certificates("fullchain", True)[0]
         if crypto.certificate_fingerprint(first) != crypto.certificate_fingerprint(leaf):

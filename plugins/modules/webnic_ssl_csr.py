@@ -659,6 +659,18 @@ def run(module):
                     option, "%r does not exist on this host" % params[option], "Create it first or give another"
                 )
 
+        try:
+            files.check_distinct_paths([("privatekey_path", key_path), ("csr_path", csr_path)])
+        except files.PathError as exc:
+            raise InputError(exc.field, exc.problem, exc.fix)
+        for option in ("privatekey_path", "csr_path"):
+            link = files.symlink_target(params[option]) if params[option] else None
+            if link is not None:
+                raise InputError(
+                    option,
+                    "%s is a symbolic link (to %s); files are never written through a link" % (params[option], link),
+                    "Point %s at the real file, or replace the link by a regular file" % option,
+                )
         for option in ("privatekey_path", "csr_path"):
             directory = os.path.dirname(os.path.realpath(params[option])) if params[option] else None
             if directory and not os.path.isdir(directory):

@@ -1171,6 +1171,11 @@ class OrderRun:
         body = ord_.renew_body(identity, params["term"], self.csr_pem, self.dcv_method, params["approver_emails"])
         try:
             data = self.client.call("order_renew", path={"orderId": old_id}, body=body) or {}
+        except ApiError as exc:
+            if not self.client.path_absent("order_renew", exc):
+                raise
+            self.renew_by_placing(order, found, exc)
+            return
         except AmbiguousWriteError as exc:
             renewal = self.find_after_lost_answer(
                 identity, found.known_ids() | {old_id}, lambda o: _created_after(o, order)
@@ -1204,6 +1209,22 @@ class OrderRun:
             return
         self.after_money_call(data, fallback_id=ord_.renewal_order_id(data))
         self.converge_with_twins(found.known_ids() | {old_id})
+
+    def renew_by_placing(self, order, found, error):
+        """Renew Order's path is our assumption; when the server has no such path, buy the renewal as a
+        new order through the documented Place Order. Nothing was done by the failed call (no handler
+        answered), and the old certificate keeps serving until it expires."""
+        old_id = ord_.order_id_of(order)
+        self.client.note_skipped(
+            "order_renew", error.status, "Renew Order; the renewal was placed as a new order for the same names"
+        )
+        self.reasons.pop()  # "renewed order N" did not happen: place() says what did
+        self.place(found)
+        self.result.update(renewed_from=old_id)
+        self.reasons.append(
+            "Renew Order answered HTTP %s without a WebNIC answer (the path is our assumption): the renewal of "
+            "order %s was placed as a new order instead" % (error.status, old_id)
+        )
 
     def reissue(self, order, why, within_term=False):
         identity = self.identity
@@ -1246,6 +1267,19 @@ class OrderRun:
         body = ord_.reissue_body(identity, self.csr_pem, self.dcv_method, self.params["approver_emails"])
         try:
             data = self.client.call("order_reissue", path={"orderId": order_id}, body=body) or {}
+        except ApiError as exc:
+            if not self.client.path_absent("order_reissue", exc):
+                raise
+            self.fail(
+                "Reissue Order answered HTTP %s without a WebNIC answer: its path (%s) is our assumption and may be "
+                "wrong (docs/api-assumptions.md; run webnic_ssl_api_check). Nothing was changed or charged. Order %s "
+                "keeps its certificate; reissue it from the WebNIC portal, or renew it with renew_issued_before "
+                "(a new, paid order) to get a certificate for the new key or names."
+                % (exc.status, exc.endpoint or "POST /ssl/v2/orders/{orderId}/reissue", order_id),
+                changed=False,
+                order_id=order_id,
+                api_status=exc.status,
+            )
         except AmbiguousWriteError as exc:
             for delay in LOOKUP_DELAYS:
                 if delay:

@@ -58,6 +58,8 @@ options:
           - The absolute path of the file on the host, for example
             C(/var/www/html/.well-known/pki-validation/<name>.txt).
           - Must not be a directory, and every path must be different.
+          - Must be absolute, without C(..), and, with O(state=present), not a symbolic link (files are
+            never written through a link).
         type: path
         required: true
       content:
@@ -65,6 +67,14 @@ options:
           - What the file must hold, written exactly as given (no newline added or removed).
           - Required with O(state=present); ignored with O(state=absent).
         type: str
+  directory:
+    description:
+      - The validation directory the files must be in, for example
+        C(/var/www/html/.well-known/pki-validation).
+      - When given, every O(files[].path) must be a single plain file name (letters, digits, C(.), C(_), C(-),
+        not starting with a dot) directly inside it; anything else fails before a file is written or removed.
+        Use it when the names come from an API answer, as the P(webnic.ssl.certificate#role) role does.
+    type: path
   state:
     description:
       - V(present) writes the files, V(absent) removes them.
@@ -219,6 +229,7 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import dcv
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import files as fileutils
 
 
@@ -253,6 +264,9 @@ def check_options(module):
             "Create the group first or fix the name",
         )
     present = params["state"] == "present"
+    directory = params["directory"]
+    if directory and not os.path.isabs(directory):
+        fail_field(module, "directory", "%r is not an absolute path" % directory, "Give the full path of the directory")
     targets = []
     seen = {}
     for index, entry in enumerate(params["files"]):
@@ -265,6 +279,12 @@ def check_options(module):
                 "%r is not an absolute path" % path,
                 "Give the full path, such as /var/www/html/.well-known/pki-validation/<name>.txt",
             )
+        try:
+            fileutils.check_destination(field + ".path", path, allow_link=not present)
+            if directory:
+                dcv.check_validation_file_path(field + ".path", path, directory)
+        except (fileutils.PathError, dcv.UnsafeValidationError) as exc:
+            fail_field(module, exc.field, exc.problem.rstrip("."), exc.fix.rstrip("."))
         if path in seen:
             fail_field(
                 module, field + ".path", "%s is also %s.path" % (path, seen[path]), "Give every file its own path"
@@ -415,6 +435,7 @@ def main():
                 ),
             ),
             state=dict(type="str", choices=["present", "absent"], default="present"),
+            directory=dict(type="path"),
             mode=dict(type="str", default="0644"),
             directory_mode=dict(type="str", default="0755"),
             owner=dict(type="str"),

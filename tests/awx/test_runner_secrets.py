@@ -45,7 +45,8 @@ PEM_KEY = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----(.*?)-----END [A-Z ]*PR
 def no_ambient_credentials(monkeypatch):
     """The job must get its credentials from the credential type, not from the test's environment."""
     for name in list(os.environ):
-        if name.startswith("WEBNIC_"):
+        # WEBNIC_TRUSTED_ROOTS is the simulators' CA (webnic_sim.testing sets it), not a credential.
+        if name.startswith("WEBNIC_") and name != "WEBNIC_TRUSTED_ROOTS":
             monkeypatch.delenv(name)
 
 

@@ -18,7 +18,8 @@ from reliability_helpers import create_contact
 def isolated_environment(tmp_path, monkeypatch):
     """A token cache per test, outside the project directory; no ambient credentials."""
     for name in list(os.environ):
-        if name.startswith("WEBNIC_"):
+        # WEBNIC_TRUSTED_ROOTS is the simulators' CA (webnic_sim.testing sets it), not a credential.
+        if name.startswith("WEBNIC_") and name != "WEBNIC_TRUSTED_ROOTS":
             monkeypatch.delenv(name)
     cache = tmp_path / "cache" / "tokens"
     monkeypatch.setenv("WEBNIC_TOKEN_CACHE_DIR", str(cache))

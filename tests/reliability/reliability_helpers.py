@@ -169,6 +169,7 @@ def playbook_env(sim, tmp_path, **extra):
         WEBNIC_API_USERNAME=sim.username,
         WEBNIC_API_PASSWORD=sim.password,
         WEBNIC_TOKEN_CACHE_DIR=str(tmp_path / "cache" / "tokens"),
+        WEBNIC_TRUSTED_ROOTS=sim.ca_path,
         PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
     )
     if sim.url.startswith("https"):

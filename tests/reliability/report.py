@@ -62,7 +62,9 @@ def main(path):
             )
         )
         print()
-    for area in ("secrets", "concurrency", "interrupted", "tls"):
+    listed = ["secrets", "concurrency", "interrupted", "tls"]
+    listed += sorted(area for area in areas if area not in listed and area not in ("faults", "bad_input"))
+    for area in listed:
         for row in areas.get(area, []):
             print(
                 "- **%s / %s**: %s"

@@ -354,6 +354,42 @@ CASES = [
         "subject_alt_names[1]",
     ),
     ("order_info IDNA 2003-only name", webnic_ssl_order_info, {"common_name": "\u2665.example"}, "common_name"),
+    # issue #15 (item 13 and item 5): each failed silently, misleadingly or destructively before
+    ("order timeout 0", webnic_ssl_order, order(timeout=0), "timeout"),
+    ("order timeout negative", webnic_ssl_order, order(timeout=-5), "timeout"),
+    (
+        "order common name is a URL",
+        webnic_ssl_order,
+        order(common_name="https://up.example.com/", csr=None),
+        "common_name",
+    ),
+    ("contact administrator as text", webnic_ssl_contact, {"administrator": "ada@example.com"}, "administrator"),
+    (
+        "cert_install relative path",
+        webnic_ssl_cert_install,
+        cert_install(certificate_path="www.crt"),
+        "certificate_path",
+    ),
+    (
+        "cert_install '..' in a path",
+        webnic_ssl_cert_install,
+        cert_install(privatekey_path="{work}/tls/../www.key"),
+        "privatekey_path",
+    ),
+    (
+        "cert_install chain is only the leaf",
+        webnic_ssl_cert_install,
+        cert_install(chain="{cert_pem}", chain_path="{work}/tls/www.chain.pem"),
+        "chain",
+    ),
+    (
+        "cert_install key path is the certificate path",
+        webnic_ssl_cert_install,
+        cert_install(privatekey_path="{work}/tls/www.crt"),
+        "privatekey_path",
+    ),
+    ("csr key path is the CSR path", webnic_ssl_csr, csr_module(csr_path="{work}/new.key"), "csr_path"),
+    ("download dest is the private key", webnic_ssl_cert_download, download(dest="{key}"), "dest"),
     (
         "deployed_info remaining_percentage type",
         webnic_ssl_deployed_info,
@@ -367,6 +403,21 @@ CASES = [
         "remaining_days",
     ),
 ]
+
+
+# Cases whose old message named the field but said the wrong thing: the words the message must hold.
+EXPECTED_WORDS = {
+    "order timeout 0": "positive number of seconds",
+    "order timeout negative": "positive number of seconds",
+    "order common name is a URL": "URL",
+    "contact administrator as text": "administrator",
+    "cert_install relative path": "relative path",
+    "cert_install '..' in a path": "'..'",
+    "cert_install chain is only the leaf": "leaf",
+    "cert_install key path is the certificate path": "same file",
+    "csr key path is the CSR path": "same file",
+    "download dest is the private key": "same file",
+}
 
 
 @pytest.fixture(scope="module")
@@ -462,6 +513,7 @@ def test_bad_input_fails_naming_the_field(scene, tmp_path, case_id, module, args
     assert result.failed, "expected a failure for %s, got %s" % (case_id, result)
     assert_no_traceback(result)
     assert field in result["msg"], "the message should name %r: %s" % (field, result["msg"])
+    assert EXPECTED_WORDS.get(case_id, "") in result["msg"], result["msg"]
     stats = sim.stats()
     assert stats["writes"] == books.stats["writes"], "a rejected input must not reach a write endpoint"
     assert books.new_orders() == [] and books.spent() == 0

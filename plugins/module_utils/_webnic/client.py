@@ -51,6 +51,34 @@ ASSUMED_PATH_HINT = (
 RETRYABLE_STATUS = frozenset([500, 502, 503, 504])
 AMBIGUOUS_STATUS = frozenset([500, 502, 504])
 MAX_RETRY_AFTER = 120.0
+#: The largest answer read from WebNIC (a certificate bundle or a page of orders is a few kB): a
+#: broken or hostile server must not fill the controller's memory.
+MAX_RESPONSE_BYTES = 10 * 1024 * 1024
+_READ_CHUNK = 64 * 1024
+
+
+class ResponseTooLarge(Exception):
+    """Raised by :func:`read_capped` when an answer exceeds the cap."""
+
+
+def read_capped(response, limit=MAX_RESPONSE_BYTES):
+    """Read a streamed ``requests`` response into ``response._content`` (so ``.content``/``.json()``
+    work as usual), raising ResponseTooLarge as soon as more than ``limit`` bytes arrive."""
+    declared = response.headers.get("Content-Length")
+    if declared and declared.isdigit() and int(declared) > limit:
+        response.close()
+        raise ResponseTooLarge(int(declared))
+    chunks = []
+    size = 0
+    for chunk in response.iter_content(_READ_CHUNK):
+        size += len(chunk)
+        if size > limit:
+            response.close()
+            raise ResponseTooLarge(size)
+        chunks.append(chunk)
+    response._content = b"".join(chunks)  # pylint: disable=protected-access
+    response._content_consumed = True  # pylint: disable=protected-access
+    return response
 
 
 def _force_ipv4():
@@ -176,6 +204,20 @@ class WebNICClient:
                 raise
             self.note_skipped(name, error.status, skipped)
             return None
+
+    @staticmethod
+    def path_absent(name, error):
+        """Did an assumed path answer as a server with no such path (404/405/501, no WebNIC envelope)?
+
+        Stricter than call_optional: used on write paths, where only an answer that cannot have come
+        from a WebNIC handler (no business code) proves that nothing was done.
+        """
+        return (
+            ENDPOINTS[name].confidence == "assumed"
+            and isinstance(error, ApiError)
+            and error.status in PATH_MISSING_STATUS
+            and not error.code
+        )
 
     def note_skipped(self, name, status, skipped):
         endpoint = ENDPOINTS[name]
@@ -338,6 +380,20 @@ class WebNICClient:
                 timeout=self.timeout,
                 verify=self.verify,
                 allow_redirects=False,
+                stream=True,
+            )
+            read_capped(response)
+        except ResponseTooLarge as exc:
+            problem = "WebNIC's answer to %s is larger than %d MB (%s bytes read or announced)" % (
+                described,
+                MAX_RESPONSE_BYTES // (1024 * 1024),
+                exc.args[0],
+            )
+            if kind in (MONEY, WRITE):
+                raise AmbiguousWriteError(problem + "; it may have committed the call.")
+            raise TransportError(
+                problem + "; the answer was dropped unread.",
+                hint="A certificate or a page of orders is a few kB: check api_endpoint points at the WebNIC API.",
             )
         except rexc.SSLError as exc:
             raise TransportError(

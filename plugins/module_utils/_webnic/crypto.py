@@ -196,12 +196,30 @@ def name_field(error, common_name_field="common_name", names_field="subject_alt_
     return common_name_field if index is None else "%s[%d]" % (names_field, index)
 
 
+def url_host(text):
+    """The host part of a URL-like text (``https://user@www.example.com:8443/x`` -> ``www.example.com``),
+    or ``None`` when there is none."""
+    rest = text.split("://", 1)[1] if "://" in text else text
+    host = rest.split("/", 1)[0].rsplit("@", 1)[-1]
+    if host.startswith("["):  # an IPv6 literal
+        return None
+    host = host.split(":", 1)[0].strip(".")
+    return host or None
+
+
 def validate_name(name, allow_wildcard=True):
     """Raise :class:`InvalidNameError` unless ``name`` (already normalised) is a valid certificate
     DNS name: LDH labels of 1-63 characters, at least two labels, at most 253 characters, not an IP
     address, a wildcard only as the whole left-most label with at least two labels after it."""
     if not name:
         raise InvalidNameError(name, "is empty", "Give a fully qualified host name such as www.example.com")
+    if "/" in name or "@" in name or "://" in name:
+        host = url_host(name)
+        raise InvalidNameError(
+            name,
+            "is a URL or a path, not a host name",
+            "Give the host name only%s" % (": %s" % host if host else ", such as www.example.com"),
+        )
     if _IPV4.match(name) or ":" in name:
         raise InvalidNameError(
             name,
@@ -933,3 +951,86 @@ def pkcs12_holds(data, password, private_key, cert, chain):
     return sorted(certificate_fingerprint(c) for c in have_chain) == sorted(
         certificate_fingerprint(c) for c in chain or []
     )
+
+
+# --- the trust rule for a certificate that came from WebNIC -------------------------------------
+
+#: How far the clocks of the CA and of this host may disagree before a certificate that is not
+#: valid yet (or no longer valid) is refused.
+CLOCK_SKEW_SECONDS = 300
+
+
+def utc_now():
+    return datetime.datetime.now(_UTC)
+
+
+def validity_problems(cert, now=None, skew_seconds=CLOCK_SKEW_SECONDS, label=None):
+    """Why ``cert`` is not valid at ``now`` (UTC, default the current time), allowing ``skew_seconds``
+    of clock difference either way: a list of reasons, empty when it is valid."""
+    now = now or utc_now()
+    skew = datetime.timedelta(seconds=skew_seconds)
+    label = label or name_to_string(cert.subject)
+    not_before = certificate_not_before(cert)
+    not_after = certificate_not_after(cert)
+    if not_before - skew > now:
+        return ["%s is not valid before %s (now %s)" % (label, format_time(not_before), format_time(now))]
+    if not_after + skew < now:
+        return ["%s expired at %s (now %s)" % (label, format_time(not_after), format_time(now))]
+    return []
+
+
+def parse_trust_store(blobs):
+    """The certificates of PEM (or DER) trust-store files, given as bytes; unreadable entries are
+    skipped (a system bundle may carry blocks this ``cryptography`` cannot load)."""
+    roots = []
+    for blob in blobs:
+        data = _to_bytes(blob) or b""
+        blocks = _PEM_CERT.findall(data) if b"-----BEGIN" in data else [data]
+        for block in blocks:
+            try:
+                roots.append(load_certificate(block))
+            except CertificateLoadError:
+                continue
+    return roots
+
+
+def trust_problems(leaf, chain, roots, now=None, skew_seconds=CLOCK_SKEW_SECONDS):
+    """Why the path leaf -> chain does not end at one of ``roots``: a list of reasons, empty when the
+    top of the chain is a trusted root or is signed by one that is valid now."""
+    if not roots:
+        return ["no trusted root certificate is available to check the chain against"]
+    top = chain[-1] if chain else leaf
+    top_fingerprint = certificate_fingerprint(top)
+    if any(certificate_fingerprint(root) == top_fingerprint for root in roots):
+        return []
+    expired = []
+    for root in roots:
+        if root.subject == top.issuer and certificate_signed_by(top, root):
+            problems = validity_problems(root, now, skew_seconds, "the root %s" % name_to_string(root.subject))
+            if not problems:
+                return []
+            expired.extend(problems)
+    if expired:
+        return expired
+    return [
+        "the chain ends at %s, issued by %s, which is not a trusted root"
+        % (name_to_string(top.subject), name_to_string(top.issuer))
+    ]
+
+
+def issued_certificate_problems(leaf, chain, roots, now=None, skew_seconds=CLOCK_SKEW_SECONDS):
+    """Every reason not to install ``leaf`` with ``chain`` (as split by :func:`split_leaf_and_chain`):
+    a certificate of the path not valid now, a broken link, or no trusted root at the top.
+    Names and key are the caller's to check (it knows what was asked for). Empty when all is well."""
+    problems = validity_problems(leaf, now, skew_seconds, "the certificate")
+    for index, cert in enumerate(chain):
+        problems.extend(
+            validity_problems(
+                cert, now, skew_seconds, "chain certificate %d (%s)" % (index + 1, name_to_string(cert.subject))
+            )
+        )
+    links = chain_problems(leaf, chain)
+    problems.extend("chain: %s" % p for p in links)
+    if not links:
+        problems.extend(trust_problems(leaf, chain, roots, now, skew_seconds))
+    return problems

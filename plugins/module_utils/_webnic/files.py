@@ -24,6 +24,96 @@ import stat
 import tempfile
 
 
+class PathError(ValueError):
+    """A destination path this collection will not write: ``field`` names the option, ``fix`` what to do."""
+
+    def __init__(self, field, problem, fix=None):
+        super(PathError, self).__init__("%s: %s" % (field, problem))
+        self.field = field
+        self.problem = problem
+        self.fix = fix
+
+    def render(self):
+        msg = "%s: %s." % (self.field, self.problem.rstrip("."))
+        if self.fix:
+            msg = "%s %s." % (msg, self.fix.rstrip("."))
+        return msg
+
+
+def check_destination(field, path, allow_link=False):
+    """Raise :class:`PathError` unless ``path`` is a destination we write: absolute, without ``..``,
+    and (unless ``allow_link``, for removal) not a symbolic link.
+
+    A relative path lands wherever the module happens to run (the remote user's home, a temporary
+    directory); a ``..`` component hides where the file really goes and fails late and obscurely;
+    a link may have been planted by whoever can write its directory (see :func:`write_atomic`).
+    """
+    if not path:
+        return
+    if not os.path.isabs(path):
+        raise PathError(
+            field,
+            "%r is a relative path" % (path,),
+            "Give the absolute path, such as /etc/ssl/%s" % os.path.basename(path),
+        )
+    if ".." in path.split(os.sep):
+        raise PathError(
+            field,
+            "%s has a '..' component" % path,
+            "Give the path without '..', such as %s" % os.path.normpath(path),
+        )
+    link = None if allow_link else symlink_target(path)
+    if link is not None:
+        raise PathError(
+            field,
+            "%s is a symbolic link (to %s); files are never written through a link" % (path, link),
+            "Point %s at the real file, or replace the link by a regular file" % field,
+        )
+
+
+def _same_file_key(path):
+    # Two spellings of one file: normalised, with symlinked directories (and a symlink at the end)
+    # resolved, so /etc/ssl/./a.pem and a link to a.pem are the same destination.
+    return os.path.realpath(os.path.abspath(path))
+
+
+def overlapping_paths(fields):
+    """The first two options of ``fields`` (``[(option, path)]``, ``None`` paths skipped) that name
+    the same file, as ``(first_option, second_option, path)``; ``None`` when every path is its own."""
+    seen = {}
+    for field, path in fields:
+        if not path:
+            continue
+        key = _same_file_key(path)
+        if key in seen:
+            return seen[key], field, path
+        seen[key] = field
+    return None
+
+
+def check_distinct_paths(fields):
+    """Raise :class:`PathError` naming both options when two of ``fields`` (``[(option, path)]``) are
+    the same file: writing both would leave only the last one (say a CSR where the key was)."""
+    overlap = overlapping_paths(fields)
+    if overlap:
+        first, second, path = overlap
+        raise PathError(
+            second,
+            "%s is the same file as %s (%s)" % (path, first, dict(fields)[first]),
+            "Give %s and %s different paths; nothing was written" % (first, second),
+        )
+
+
+def symlink_target(path):
+    """Where ``path`` points when it is a symbolic link, else ``None``."""
+    try:
+        if os.path.islink(path):
+            return os.readlink(path)
+    except OSError:
+        return None
+    return None
+
+
 def read_file(path):
     """The bytes of ``path``, or ``None`` when it does not exist. Other errors are raised."""
     try:
@@ -143,6 +233,15 @@ def write_atomic(module, path, content, mode=None, owner=None, group=None, backu
     nothing). ``mode`` ``None`` keeps an existing file's mode (a new file gets ``0666 & ~umask``);
     ``owner``/``group`` ``None`` keep the existing ones. Fails the module with the path named.
     """
+    link = symlink_target(path)
+    if link is not None:
+        # A web root or a certificate directory is often writable by a less trusted user: following
+        # a link placed there would let that user aim a root-owned write anywhere.
+        module.fail_json(
+            msg="Refusing to write %s: it is a symbolic link (to %s) and this module never writes through "
+            "a link. Point the option at the real file, or replace the link by a regular file." % (path, link),
+            path=path,
+        )
     try:
         wanted_mode = parse_mode(mode)
         uid = resolve_uid(owner)
@@ -158,10 +257,10 @@ def write_atomic(module, path, content, mode=None, owner=None, group=None, backu
     if module.check_mode:
         return True, None
 
-    # A symlinked file (say a key under a "live" directory) is replaced at its target, not turned
-    # into a regular file.
-    path = os.path.realpath(path)
-    directory = os.path.dirname(path)
+    # The temporary file is renamed over ``path`` in its own directory: rename replaces a directory
+    # entry and never follows a link, so a link appearing between the check above and here is
+    # replaced, not written through.
+    directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
         module.fail_json(
             msg="Cannot write %s: the directory %s does not exist. "
@@ -218,3 +317,43 @@ def fs_attributes_differ(module, path, mode=None, owner=None, group=None):
         return bool(attribute_changes(path, mode, owner, group))
     except (OSError, ValueError, KeyError) as exc:
         module.fail_json(msg="Cannot check %s: %s" % (path, exc), path=path)
+
+
+def system_trust_paths():
+    """The CA bundle file and directory this host's OpenSSL trusts by default (either may be missing)."""
+    import ssl
+
+    paths = ssl.get_default_verify_paths()
+    for candidate in (paths.cafile, paths.openssl_cafile):
+        if candidate and os.path.isfile(candidate):
+            return [candidate]  # the bundle holds what the directory holds: read it once
+    for candidate in (paths.capath, paths.openssl_capath):
+        if candidate and os.path.isdir(candidate):
+            return [candidate]
+    return []
+
+
+def read_trust_store(paths):
+    """The bytes of every file of ``paths`` (PEM bundles, or directories of them, as OpenSSL's
+    ``-CApath``). Raises ``PathError`` (field ``trusted_roots``) for a path that does not exist."""
+    blobs = []
+    for path in paths:
+        if os.path.isdir(path):
+            for name in sorted(os.listdir(path)):
+                entry = os.path.join(path, name)
+                if os.path.isfile(entry):
+                    try:
+                        with open(entry, "rb") as handle:
+                            blobs.append(handle.read())
+                    except (IOError, OSError):
+                        continue
+            continue
+        data = read_file(path)
+        if data is None:
+            raise PathError(
+                "trusted_roots",
+                "%s does not exist" % path,
+                "Give the PEM file (or directory) of the root certificates to trust",
+            )
+        blobs.append(data)
+    return blobs

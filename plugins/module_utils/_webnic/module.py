@@ -39,6 +39,25 @@ class WebNICModule(AnsibleModule):
 
     # ------------------------------------------------------------------ input errors
 
+    def fail_json(self, msg, **kwargs):
+        # ansible-core's own type check of a dict option says "dictionary requested, could not parse
+        # JSON or key=value" without naming the option: name it and say what shape is expected.
+        # (Only argument validation says this, inside AnsibleModule.__init__, before any client.)
+        if getattr(self, "_client", None) is None and "dictionary requested" in str(msg):
+            for field, spec in (self.argument_spec or {}).items():
+                value = (self.params or {}).get(field)
+                if spec.get("type") == "dict" and isinstance(value, str):
+                    options = ", ".join(sorted(spec.get("options") or {})[:6])
+                    msg = "%s: must be a dictionary%s, not the text %r. Give it as a YAML mapping of those options." % (
+                        field,
+                        " (%s, ...)" % options if options else "",
+                        value[:60],
+                    )
+                    kwargs["field"] = field
+                    break
+        self._report_skipped(kwargs)
+        super(WebNICModule, self).fail_json(msg=msg, **kwargs)
+
     def fail_field(self, field, problem, fix=None, **extra):
         """Fail on bad input, naming the option and what to do about it."""
         msg = "%s: %s." % (field, problem.rstrip("."))
@@ -70,6 +89,13 @@ class WebNICModule(AnsibleModule):
                     self.fail_field(
                         option, "is required to call the WebNIC API", "Set it or the %s environment variable" % env
                     )
+            timeout = self.params["timeout"]
+            if not (timeout > 0 and timeout < float("inf")):  # also false for NaN
+                self.fail_field(
+                    "timeout",
+                    "must be a positive number of seconds, not %s" % timeout,
+                    "Give the seconds to wait for each WebNIC answer, for example 30 (the default)",
+                )
             if not self.params["validate_certs"]:
                 self.warn(
                     "validate_certs=false: the WebNIC API's TLS certificate is not verified; "
@@ -95,7 +121,9 @@ class WebNICModule(AnsibleModule):
 
     def _report_skipped(self, result):
         """Warn once per skipped check and report them (see WebNICClient.call_optional)."""
-        skipped = list(self._client.skipped) if self._client is not None else []
+        # getattr: ansible-core fails on bad arguments inside AnsibleModule.__init__, before _client is set.
+        client = getattr(self, "_client", None)
+        skipped = list(client.skipped) if client is not None else []
         if not skipped:
             return
         result.setdefault("skipped_checks", skipped)
@@ -108,10 +136,6 @@ class WebNICModule(AnsibleModule):
     def exit_json(self, **result):
         self._report_skipped(result)
         super(WebNICModule, self).exit_json(**result)
-
-    def fail_json(self, msg, **result):
-        self._report_skipped(result)
-        super(WebNICModule, self).fail_json(msg=msg, **result)
 
     # ------------------------------------------------------------------ running
 

@@ -532,6 +532,7 @@ def renewal_decision(
     remaining_percentage=None,
     issued_before=None,
     min_age_hours=None,
+    ordered_at=None,
 ):
     """Is a certificate due for renewal (or replacement), and why? -> ``(due, reasons)``.
 
@@ -548,6 +549,8 @@ def renewal_decision(
 
     ``issued_before``: due when the certificate became valid before that moment -- the idempotent
     way to force a renewal (the renewed certificate is newer, so a rerun does not buy again).
+    ``ordered_at`` (the order's creation, when known) guards that rule against CAs that backdate
+    ``notBefore``: a certificate from an order placed at or after the cut-off is never due by it.
     """
     reasons = []
     status = str(ca_status or "").strip().upper()
@@ -568,7 +571,15 @@ def renewal_decision(
     elif not young:
         reasons.extend(_window_reasons(before, after, current, remaining_days, remaining_percentage))
     cutoff = parse_api_time(issued_before)
-    if cutoff is not None and before is not None and before < cutoff:
+    ordered = parse_api_time(ordered_at)
+    if (
+        cutoff is not None
+        and before is not None
+        and before < cutoff
+        and not (
+            ordered and ordered >= cutoff.replace(microsecond=0)  # API dates have whole seconds
+        )
+    ):
         reasons.append("issued %s, before renew_issued_before=%s" % (format_api_time(before), format_api_time(cutoff)))
     if cert_names is not None and wanted_names is not None:
         have = {normalize_domain(n) for n in cert_names if n}
@@ -651,7 +662,7 @@ def check_renewal_options(
                     "Use ISO 8601, e.g. 2026-12-07T10:00:00Z",
                 )
             )
-        elif cutoff > current + datetime.timedelta(minutes=5):
+        elif cutoff > current + datetime.timedelta(minutes=1):
             problems.append(
                 (
                     "renew_issued_before",
@@ -690,6 +701,7 @@ def order_renewal_decision(order, wanted_names, now=None, key_matches=None, cert
         wanted_names=wanted_names,
         key_matches=key_matches,
         ca_status=_ca_status(order),
+        ordered_at=order.get("dtcreate"),
         **options,
     )
 

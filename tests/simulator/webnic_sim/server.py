@@ -26,7 +26,7 @@ from . import ca as calib
 from .errors import ApiFailure
 
 OK_MESSAGE = "Command completed successfully."
-FAULT_MODES = ("status", "drop_after_commit", "drop_before", "delay", "malformed", "retry_after")
+FAULT_MODES = ("status", "drop_after_commit", "drop_before", "delay", "malformed", "retry_after", "null_data")
 
 
 def empty_stats():
@@ -192,6 +192,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         if fault and fault["mode"] == "malformed":
             self.send_bytes(path, 200, b'{"code": "1000", "message": "Command completed succ', "application/json")
+            return
+        if fault and fault["mode"] == "null_data" and status == 200:
+            # The call is carried out, but the success answer carries no data (e.g. no order id).
+            self.respond(path, 200, {"code": "1000", "message": OK_MESSAGE, "data": None}, extra)
             return
         if isinstance(body, api.Raw):
             self.send_bytes(

@@ -19,6 +19,8 @@ START_TIMEOUT = 20.0
 SIM_ROOT = str(Path(__file__).resolve().parent.parent)
 DEFAULT_USERNAME = "api-demo"
 DEFAULT_PASSWORD = "demo-secret"
+# The roots webnic.ssl checks a downloaded certificate chain against (comma-separated PEM paths).
+TRUSTED_ROOTS_ENV = "WEBNIC_TRUSTED_ROOTS"
 DEFAULT_PROFILE = "documented"
 
 
@@ -88,7 +90,20 @@ class Simulator:
         self.url = line.split("=", 1)[1]
         self._port = int(self.url.rsplit(":", 1)[1])
         threading.Thread(target=self._drain, args=(self.process.stdout, []), daemon=True).start()
+        self._trust_ca(True)
         return self
+
+    def _trust_ca(self, trusted):
+        """Add (remove) this simulator's CA to WEBNIC_TRUSTED_ROOTS, the roots the collection checks a
+        downloaded chain against: without it every certificate the simulator issues is refused, as
+        it should be. Processes started by the test inherit the variable."""
+        paths = [p for p in os.environ.get(TRUSTED_ROOTS_ENV, "").split(",") if p and p != self.ca_path]
+        if trusted:
+            paths.append(self.ca_path)
+        if paths:
+            os.environ[TRUSTED_ROOTS_ENV] = ",".join(paths)
+        else:
+            os.environ.pop(TRUSTED_ROOTS_ENV, None)
 
     @staticmethod
     def _drain(stream, sink):
@@ -99,6 +114,7 @@ class Simulator:
         process, self.process = self.process, None
         if process is None:
             return
+        self._trust_ca(False)
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             try:

@@ -214,6 +214,17 @@ def test_renew_issued_before_is_idempotent():
     assert orders.renewal_decision(renewed_before, renewed_after, later, issued_before=cutoff) == (False, [])
 
 
+def test_renew_issued_before_ignores_a_backdated_not_before_of_an_order_placed_after_the_cut_off():
+    cutoff = NOW - datetime.timedelta(minutes=10)
+    backdated = NOW - datetime.timedelta(hours=1)  # some CAs backdate notBefore
+    after = backdated + datetime.timedelta(days=365)
+    assert orders.renewal_decision(backdated, after, NOW, issued_before=cutoff)[0]  # no order date: due
+    ordered = NOW - datetime.timedelta(minutes=5)
+    assert orders.renewal_decision(backdated, after, NOW, issued_before=cutoff, ordered_at=ordered) == (False, [])
+    older_order = NOW - datetime.timedelta(days=3)
+    assert orders.renewal_decision(backdated, after, NOW, issued_before=cutoff, ordered_at=older_order)[0]
+
+
 @pytest.mark.parametrize(
     ("options", "field"),
     [

@@ -630,7 +630,7 @@ def test_group_connection_defaults_are_accepted(tls_dir, material):
     assert "secret-value" not in result["_stdout"]
 
 
-def test_symlinked_file_is_replaced_at_its_target(tls_dir, material):
+def test_symlinked_file_is_refused_and_its_target_untouched(tls_dir, material):
     live = tls_dir / "live"
     live.mkdir(parents=True)
     target = live / "www.crt"
@@ -638,10 +638,10 @@ def test_symlinked_file_is_replaced_at_its_target(tls_dir, material):
     link = tls_dir / "www.crt"
     link.symlink_to(target)
     result = install({"certificate_path": str(link), "certificate": material["certificate"]})
-    assert not result.failed, result
+    assert result.failed
+    assert result["msg"].startswith("certificate_path: %s is a symbolic link (to %s)" % (link, target)), result["msg"]
     assert link.is_symlink()
-    assert target.read_text() == material["certificate"]
-    assert Path(result["files"][0]["backup_file"]).read_text() == "old\n"
+    assert target.read_text() == "old\n"
 
 
 # ------------------------------------------------------------------ privatekey_src (what the action plugin passes)

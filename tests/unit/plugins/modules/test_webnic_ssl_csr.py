@@ -492,15 +492,25 @@ def test_key_content_of_another_type_names_key_type(tmp_path):
     assert "PRIVATE KEY" not in result["_stdout"]
 
 
-def test_a_symlinked_csr_is_replaced_at_its_target(paths, tmp_path):
+def test_a_symlinked_csr_is_refused_and_its_target_untouched(paths, tmp_path):
     target = tmp_path / "live"
     target.mkdir()
     os.symlink(str(target / "www.csr"), paths["csr_path"])
-    run(base_args(paths, subject_alt_names=[]))
+    (target / "www.csr").write_text("old")
     result = run(base_args(paths))
-    assert result["changed"] is True
+    assert result.failed
+    assert result["msg"].startswith("csr_path: %s is a symbolic link" % paths["csr_path"]), result["msg"]
     assert os.path.islink(paths["csr_path"])
-    assert crypto.parse_csr((target / "www.csr").read_bytes())["subject_alt_names"] == [
-        "www.example.com",
-        "example.com",
-    ]
+    assert (target / "www.csr").read_text() == "old"
+
+
+def test_key_and_csr_at_the_same_path_are_refused_before_writing(paths):
+    args = base_args(paths)
+    args["csr_path"] = args["privatekey_path"]
+    result = run(args)
+    assert result.failed
+    assert result["msg"].startswith(
+        "csr_path: %s is the same file as privatekey_path (%s)." % (args["csr_path"], args["privatekey_path"])
+    ), result["msg"]
+    assert "Give privatekey_path and csr_path different paths" in result["msg"]
+    assert not os.path.exists(args["privatekey_path"])

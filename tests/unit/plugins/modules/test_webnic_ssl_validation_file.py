@@ -179,16 +179,29 @@ def test_check_mode_writes_nothing(webroot):
     assert tree(webroot) == before
 
 
-def test_symlinked_file_is_written_at_its_target(webroot, tmp_path):
+def test_symlinked_file_is_refused_and_its_target_untouched(webroot, tmp_path):
     target = tmp_path / "real.txt"
     target.write_text("old")
     vdir = webroot / ".well-known" / "pki-validation"
     vdir.mkdir(parents=True)
     (vdir / "A.txt").symlink_to(target)
     result = run_module(webnic_ssl_validation_file, {"files": [{"path": str(vdir / "A.txt"), "content": "new"}]})
-    assert not result.failed, result.get("msg")
+    assert result.failed
+    assert result["msg"].startswith("files[0].path: %s is a symbolic link" % (vdir / "A.txt")), result["msg"]
     assert (vdir / "A.txt").is_symlink()
-    assert target.read_text() == "new"
+    assert target.read_text() == "old"
+
+
+def test_a_symlink_is_removed_not_followed(webroot, tmp_path):
+    target = tmp_path / "real.txt"
+    target.write_text("keep")
+    vdir = webroot / ".well-known" / "pki-validation"
+    vdir.mkdir(parents=True)
+    (vdir / "A.txt").symlink_to(target)
+    result = run_module(webnic_ssl_validation_file, {"files": [{"path": str(vdir / "A.txt")}], "state": "absent"})
+    assert not result.failed, result.get("msg")
+    assert not os.path.lexists(vdir / "A.txt")
+    assert target.read_text() == "keep"
 
 
 def test_ignored_api_options_are_accepted(webroot):
