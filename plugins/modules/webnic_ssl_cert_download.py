@@ -114,6 +114,18 @@ options:
       - Keep a copy of each file that is replaced, with a timestamp in its name.
     type: bool
     default: false
+  metadata_path:
+    description:
+      - A JSON file recording which order and certificate the files were downloaded for (keys
+        C(order_id), C(fingerprint), C(serial), C(not_after); other keys in it are kept, so it may be
+        the metadata file of the P(webnic.ssl.certificate#role) role). Written after each download.
+      - With O(order_id), a run whose files on disk hold the certificate recorded for that order, valid
+        now, matching O(privatekey_path) and, with O(chain_dest) or O(fullchain_dest), its chain, makes
+        B(no API call). Any doubt (another order id, another certificate, expired, unreadable) asks
+        WebNIC as without this option.
+      - A reissue keeps the order id; when the reissued certificate is for the same key and names, pass
+        O(force=true) once, for example set to the C(changed) result of M(webnic.ssl.webnic_ssl_order).
+    type: path
   force:
     description:
       - Download even when the files on disk already hold the order's certificate.
@@ -179,6 +191,14 @@ EXAMPLES = r"""
     pkcs12_password: "{{ vault_keystore_password }}"
     owner: tomcat
     group: tomcat
+
+- name: Nightly, without any API call while the files hold the order's certificate
+  webnic.ssl.webnic_ssl_cert_download:
+    order_id: "{{ order.order_id }}"
+    force: "{{ order.changed }}"
+    privatekey_path: /etc/ssl/private/www.example.com.key
+    fullchain_dest: /etc/ssl/certs/www.example.com.fullchain.pem
+    metadata_path: /etc/ssl/certs/www.example.com.download.json
 """
 
 RETURN = r"""
@@ -193,12 +213,12 @@ common_name:
   type: str
   sample: www.example.com
 order_status:
-  description: WebNIC's C(orderStatus) of the order.
+  description: WebNIC's C(orderStatus) of the order; null when WebNIC was not asked (RV(asked_webnic=false)).
   returned: always
   type: str
   sample: COMPLETED
 cert_status:
-  description: WebNIC's C(certStatus) of the order.
+  description: WebNIC's C(certStatus) of the order; null when WebNIC was not asked.
   returned: always
   type: str
   sample: ACTIVE
@@ -248,6 +268,12 @@ downloaded:
   returned: success
   type: bool
   sample: false
+asked_webnic:
+  description: Whether WebNIC was asked at all; false when O(metadata_path) showed the files on disk
+    hold the order's current certificate (no API call).
+  returned: success
+  type: bool
+  sample: false
 files:
   description: The destination of each file asked for.
   returned: success
@@ -277,6 +303,7 @@ api_calls:
 """
 
 import datetime
+import json
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
@@ -500,6 +527,99 @@ def refuse(module, order_id, problems, **extra):
     )
 
 
+def read_record(path):
+    """The download record in ``path`` (a dict), ``{}`` when missing or unreadable."""
+    if not path:
+        return {}
+    data = read_file(path)
+    try:
+        record = json.loads(data.decode("utf-8")) if data else {}
+    except (ValueError, UnicodeDecodeError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def current_without_asking(params, key, leaf, chain, record):
+    """True when the files on disk are, by the record, the order's certificate and still usable.
+
+    Only for an explicit ``order_id`` (a common name may have a newer order the record cannot know).
+    """
+    if params["force"] or not params["order_id"] or leaf is None or not record:
+        return False
+    if str(record.get("order_id") or "") != str(params["order_id"]).strip():
+        return False
+    facts = crypto.parse_certificate(leaf)
+    if record.get("fingerprint") != facts["fingerprint_sha256"]:
+        return False
+    now = datetime.datetime.now(crypto.certificate_not_after(leaf).tzinfo)
+    if not crypto.certificate_not_before(leaf) <= now < crypto.certificate_not_after(leaf):
+        return False
+    if key is not None and not crypto.key_matches_certificate(key, leaf):
+        return False
+    if (params["chain_dest"] or params["fullchain_dest"]) and crypto.chain_problems(leaf, chain):
+        return False
+    if params["common_name"]:
+        names = set(facts["subject_alt_names"]) | {facts["common_name"]}
+        if _lower(params["common_name"]) not in {_lower(n) for n in names if n}:
+            return False
+    return True
+
+
+def record_download(module, order_id, leaf, reasons):
+    """Record in O(metadata_path) which order and certificate the files hold (other keys kept)."""
+    path = module.params["metadata_path"]
+    if not path:
+        return
+    record = read_record(path)
+    facts = crypto.parse_certificate(leaf)
+    wanted = dict(record)
+    wanted.update(
+        order_id=str(order_id),
+        fingerprint=facts["fingerprint_sha256"],
+        serial=facts["serial"],
+        not_after=facts["not_after"],
+    )
+    if wanted == record:
+        return
+    content = (json.dumps(wanted, indent=2, sort_keys=True) + "\n").encode("utf-8")
+    write_atomic(
+        module, path, content, mode=module.params["mode"], owner=module.params["owner"], group=module.params["group"]
+    )
+    reasons.append("%s: records order %s, serial %s" % (path, order_id, facts["serial"]))
+
+
+def unchanged_result(module, leaf, chain, existing):
+    """The result of a run that asked WebNIC nothing: only owner, group and mode may be applied."""
+    params = module.params
+    reasons = []
+    files = {}
+    for target in ("chain_dest", "fullchain_dest", "dest", "pkcs12_dest"):
+        path = params[target]
+        if not path:
+            continue
+        files[target] = path
+        mode = params["pkcs12_mode"] if target == "pkcs12_dest" else params["mode"]
+        changed, _backup = write_atomic(
+            module, path, existing[target], mode=mode, owner=params["owner"], group=params["group"]
+        )
+        if changed:
+            reasons.append("%s: owner, group or mode changed" % path)
+    result = {
+        "changed": bool(reasons),
+        "changed_reasons": reasons,
+        "order_id": str(params["order_id"]).strip(),
+        "common_name": crypto.parse_certificate(leaf)["common_name"],
+        "order_status": None,
+        "cert_status": None,
+        "downloaded": False,
+        "asked_webnic": False,
+        "files": files,
+        "written": [],
+    }
+    result.update(certificate_result(leaf, chain))
+    return result
+
+
 def run(module):
     params = module.params
     if not crypto.HAS_CRYPTOGRAPHY:
@@ -511,6 +631,10 @@ def run(module):
         module.fail_field("wait_interval", "must be positive", "Give seconds, for example 10")
     check_paths(module)
     key = load_key(module)
+    if params["metadata_path"] and params["order_id"]:
+        disk_leaf, disk_chain, existing = current_files(module)
+        if current_without_asking(params, key, disk_leaf, disk_chain, read_record(params["metadata_path"])):
+            return unchanged_result(module, disk_leaf, disk_chain, existing)
     client = module.client
 
     order = resolve_order(module)
@@ -624,6 +748,7 @@ def run(module):
         if backup_file:
             backups[target] = backup_file
 
+    record_download(module, order_id, leaf, reasons)
     result = {
         "changed": bool(reasons),
         "changed_reasons": reasons,
@@ -632,6 +757,7 @@ def run(module):
         "order_status": order_status(order),
         "cert_status": cert_status(order),
         "downloaded": downloaded,
+        "asked_webnic": True,
         "files": files,
         "written": written,
     }
@@ -652,6 +778,7 @@ def main():
             chain_dest=dict(type="path"),
             fullchain_dest=dict(type="path"),
             pkcs12_dest=dict(type="path"),
+            metadata_path=dict(type="path"),
             pkcs12_password=dict(type="str", no_log=True),
             privatekey_path=dict(type="path"),
             privatekey_passphrase=dict(type="str", no_log=True),

@@ -90,7 +90,7 @@ options:
     type: str
   privatekey_path:
     description:
-      - Where to write the private key. The file is always mode C(0600), whatever O(mode) says.
+      - Where to write the private key, with mode O(privatekey_mode) whatever O(mode) says.
       - Required together with O(privatekey).
     type: path
   privatekey:
@@ -109,7 +109,7 @@ options:
   combined_path:
     description:
       - Where to write O(fullchain) followed by O(privatekey) in one file, the C(crt) file of HAProxy.
-        The file is always mode C(0600).
+        The file has mode O(privatekey_mode).
       - Requires O(fullchain) and O(privatekey).
     type: path
   metadata_path:
@@ -137,9 +137,31 @@ options:
     description:
       - The mode of the certificate, chain, full chain and metadata files, in octal such as V('0644').
         Quote it in YAML, an unquoted C(0644) is read as a decimal number.
-      - The private key and combined files are always C(0600).
+      - The private key, combined and PKCS#12 files have O(privatekey_mode) instead.
     type: str
     default: "0644"
+  privatekey_mode:
+    description:
+      - The mode of the files that hold the private key (O(privatekey_path), O(combined_path),
+        O(pkcs12_path)), in octal such as V('0640') for a web server that reads the key through its
+        group (with O(group)).
+      - Owner and group bits only; a mode that lets others read, write or execute the key, or makes it
+        executable, is refused.
+    type: str
+    default: "0600"
+  pkcs12_path:
+    description:
+      - Where to write a PKCS#12 file (key, certificate and chain) built on the host, for servers that
+        read a keystore (Tomcat, IIS, Java). Mode O(privatekey_mode).
+      - PKCS#12 output is salted, so the file is compared by what it holds, not by its bytes, and is
+        rewritten only when the key, certificate or chain differ or O(pkcs12_password) no longer opens it.
+      - Requires O(privatekey).
+    type: path
+  pkcs12_password:
+    description:
+      - The password of O(pkcs12_path). Keep it in a vaulted variable; never logged. Without it the
+        file is not encrypted.
+    type: str
   owner:
     description:
       - The owner of every written file and created directory (name or uid). Default is the current
@@ -267,6 +289,19 @@ EXAMPLES = r"""
   changed_when: false
   when: installed.certificate_changed
   notify: Reload haproxy
+
+- name: A key the web server reads through its group, and a PKCS#12 keystore for Tomcat
+  webnic.ssl.webnic_ssl_cert_install:
+    certificate_path: /etc/ssl/webnic/www.example.com.crt
+    certificate: "{{ issued.certificate }}"
+    chain_path: /etc/ssl/webnic/www.example.com.chain.pem
+    chain: "{{ issued.chain }}"
+    privatekey_path: /etc/ssl/webnic/www.example.com.key
+    privatekey: "{{ lookup('ansible.builtin.file', 'keys/www.example.com.key') }}"
+    privatekey_mode: "0640"
+    group: www-data
+    pkcs12_path: /etc/tomcat/www.example.com.p12
+    pkcs12_password: "{{ vault_keystore_password }}"
 """
 
 RETURN = r"""
@@ -300,7 +335,7 @@ files:
       description: Which file it is.
       type: str
       returned: always
-      choices: [certificate, chain, fullchain, privatekey, combined, metadata]
+      choices: [certificate, chain, fullchain, privatekey, combined, pkcs12, metadata]
       sample: certificate
     changed:
       description: Whether the file was (in check mode, would be) created or replaced, or given
@@ -354,11 +389,11 @@ KINDS = (
     ("fullchain", "fullchain_path", "fullchain"),
     ("privatekey", "privatekey_path", "privatekey"),
     ("combined", "combined_path", None),
+    ("pkcs12", "pkcs12_path", None),
     ("metadata", "metadata_path", "metadata"),
 )
-KEY_KINDS = ("privatekey", "combined")
-SERVED_KINDS = ("certificate", "chain", "fullchain", "privatekey", "combined")
-KEY_MODE = "0600"
+KEY_KINDS = ("privatekey", "combined", "pkcs12")
+SERVED_KINDS = ("certificate", "chain", "fullchain", "privatekey", "combined", "pkcs12")
 
 
 class InstallModule(AnsibleModule):
@@ -447,11 +482,26 @@ def metadata_bytes(module, metadata):
 def check_options(module):
     """Refuse bad options before anything is read or written. Returns ``{kind: (path, option)}``."""
     params = module.params
-    for field in ("mode", "directory_mode"):
+    for field in ("mode", "directory_mode", "privatekey_mode"):
         try:
             files.parse_mode(params[field])
         except ValueError as exc:
             fail_field(module, field, str(exc), "Give an octal mode in quotes, such as '0644'")
+    key_mode = files.parse_mode(params["privatekey_mode"])
+    if key_mode & 0o007 or key_mode & 0o111 or key_mode & 0o7000:
+        fail_field(
+            module,
+            "privatekey_mode",
+            "%s would let others use the private key, or make it executable or special" % params["privatekey_mode"],
+            "Give owner and group read/write bits only, such as '0600' or '0640' (with group)",
+        )
+    if params["pkcs12_path"] and params["privatekey"] is None and not params["privatekey_src"]:
+        fail_field(
+            module,
+            "pkcs12_path",
+            "the PKCS#12 file holds the private key, but privatekey is not given",
+            "Give privatekey and privatekey_path, or leave pkcs12_path out",
+        )
     try:
         files.resolve_uid(params["owner"])
     except KeyError:
@@ -604,6 +654,25 @@ def verify(module, contents):
             )
 
 
+def pkcs12_bytes(module, contents, old):
+    """The PKCS#12 file to write: ``old`` when it already holds this key, certificate and chain (its
+    bytes are salted, so rebuilding would change them on every run)."""
+    if not crypto.HAS_CRYPTOGRAPHY:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=crypto.CRYPTOGRAPHY_IMPORT_ERROR)
+    try:
+        key = crypto.load_private_key(contents["privatekey"])
+        leaf = crypto.load_certificates(contents["certificate"])[0]
+        chain = crypto.load_certificates(contents["chain"]) if "chain" in contents else []
+        if not chain and "fullchain" in contents:
+            chain = crypto.load_certificates(contents["fullchain"])[1:]
+    except (crypto.CryptoInputError, IndexError):
+        fail_field(module, "pkcs12_path", "the key or certificate cannot be read", "Give PEM key and certificates")
+    password = module.params["pkcs12_password"]
+    if old and crypto.pkcs12_holds(old, password, key, leaf, chain):
+        return old
+    return crypto.build_pkcs12(key, leaf, chain, password, crypto.parse_certificate(leaf)["common_name"])
+
+
 def diff_text(kind, data, new=False):
     if data is None:
         return ""
@@ -672,6 +741,8 @@ def install(module):
         elif kind == "combined":
             if "combined" in targets:
                 contents[kind] = pem_bytes(params["fullchain"]) + pem_bytes(params["privatekey"])
+        elif kind == "pkcs12":
+            pass  # built below, once the files it replaces are read
         else:
             contents[kind] = pem_bytes(params[content_option])
     if params["verify"]:
@@ -692,6 +763,9 @@ def install(module):
         except (IOError, OSError) as exc:
             fail_field(module, option, "cannot read %s (%s)" % (path, exc), "Check the path and its permissions")
 
+    if "pkcs12" in targets:
+        contents["pkcs12"] = pkcs12_bytes(module, contents, previous["pkcs12"])
+
     create_directories(module, directories, reasons)
 
     results = []
@@ -702,7 +776,7 @@ def install(module):
         path = targets[kind][0]
         content = contents[kind]
         old = previous[kind]
-        mode = KEY_MODE if kind in KEY_KINDS else params["mode"]
+        mode = params["privatekey_mode"] if kind in KEY_KINDS else params["mode"]
         attribute_changes = []
         if old == content:
             try:
@@ -790,6 +864,9 @@ def main():
             privatekey=dict(type="str", no_log=True),
             privatekey_src=dict(type="path"),
             combined_path=dict(type="path"),
+            pkcs12_path=dict(type="path"),
+            pkcs12_password=dict(type="str", no_log=True),
+            privatekey_mode=dict(type="str", default="0600", no_log=False),
             metadata_path=dict(type="path"),
             metadata=dict(type="dict"),
             remove=dict(type="list", elements="path", default=[]),

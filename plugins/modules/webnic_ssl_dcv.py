@@ -97,9 +97,16 @@ options:
     default: 600
   wait_interval:
     description:
-      - Seconds between two status checks while waiting.
+      - Seconds before the first status check while waiting. Each later wait doubles, up to
+        O(wait_max_interval); a C(Retry-After) from WebNIC is honoured. With the defaults a 600 s wait
+        makes at most 15 status checks.
     type: float
-    default: 10
+    default: 3
+  wait_max_interval:
+    description:
+      - The longest wait between two status checks.
+    type: float
+    default: 60
 seealso:
   - module: webnic.ssl.webnic_ssl_validation_file
   - module: webnic.ssl.webnic_dns_record
@@ -282,6 +289,7 @@ from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dcv import dcv_instructions, normalize_method
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import ApiError
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.waiting import Backoff
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.orders import (
     describe_order,
     find_orders,
@@ -487,8 +495,9 @@ def run(module):
     client = module.client
     if params["wait_timeout"] < 0:
         module.fail_field("wait_timeout", "must not be negative", "Give seconds, for example 600")
-    if params["wait_interval"] <= 0:
-        module.fail_field("wait_interval", "must be positive", "Give seconds, for example 10")
+    for field in ("wait_interval", "wait_max_interval"):
+        if params[field] <= 0:
+            module.fail_field(field, "must be positive", "Give seconds, for example 10")
 
     if params["order_id"] and not params["common_name"]:
         # The id is enough: Get Auth Info and Check DCV Status carry the names and the status, so the
@@ -577,6 +586,8 @@ def run(module):
     waited = 0.0
     if params["wait"] and not module.check_mode:
         started = time.monotonic()
+        backoff = Backoff(params["wait_interval"], params["wait_max_interval"])
+        retry_after = None
         while any(e["status"] != "VALIDATED" for e in entries):
             elapsed = time.monotonic() - started
             if elapsed >= params["wait_timeout"]:
@@ -599,8 +610,16 @@ def run(module):
                     changed_reasons=reasons,
                     api_calls=module.api_calls,
                 )
-            time.sleep(min(params["wait_interval"], max(0.0, params["wait_timeout"] - elapsed)))
-            status = client.call("dcv_status", path={"orderId": order_id}) or {}
+            time.sleep(backoff.next_delay(remaining=params["wait_timeout"] - elapsed, retry_after=retry_after))
+            retry_after = None
+            try:
+                status = client.call("dcv_status", path={"orderId": order_id}) or {}
+            except ApiError as exc:
+                # Rate limited beyond the client's own retries: wait as long as WebNIC asks, then poll again.
+                if exc.status != 429:
+                    raise
+                retry_after = getattr(exc, "retry_after", None) or backoff.cap
+                continue
             entries = validation_entries(status, instructions)
             if is_failed(status):
                 module.fail_json(
@@ -671,7 +690,8 @@ def main():
             resend=dict(type="bool", default=False),
             wait=dict(type="bool", default=False),
             wait_timeout=dict(type="int", default=600),
-            wait_interval=dict(type="float", default=10.0),
+            wait_interval=dict(type="float", default=3.0),
+            wait_max_interval=dict(type="float", default=60.0),
         ),
         required_one_of=[("order_id", "common_name")],
         required_by={"domains": ("method",)},

@@ -15,7 +15,9 @@ description:
     (Get Product Price), and checks the request against the product's rules first (terms,
     whether SANs and wildcard SANs are allowed, the maximum SAN count), because the price call
     itself does not check the maximum SAN count.
-  - Names can be given instead of counts; the module then counts plain and wildcard SANs itself.
+  - Names can be given instead of counts; the module then counts plain and wildcard SANs itself, the
+    way M(webnic.ssl.webnic_ssl_order) does when O(common_name) is given, so a check made here fails
+    with the message the order would fail with.
   - This module never changes anything.
 author:
   - webnic.ssl contributors (@webnic-community)
@@ -47,11 +49,23 @@ options:
   subject_alt_names:
     description:
       - The extra names of the certificate; the module counts plain and wildcard names.
+      - With O(common_name), they are counted as M(webnic.ssl.webnic_ssl_order) counts them. The
+        common name, and for products with a free companion name (C(www.) + name, or the apex of a
+        wildcard) that companion, are not charged.
       - Names are converted as for the order (IDNA 2008 A-labels, lower case, duplicates removed), so
         C(straße.example) and C(xn--strae-oqa.example) count once.
-      - The common name itself must not be in this list (it is priced in the base price).
     type: list
     elements: str
+  common_name:
+    description:
+      - The certificate's common name. Checked against the product's rules (a wildcard name needs a
+        wildcard product) and left out of the extra names, as the order does.
+    type: str
+  dcv_method:
+    description:
+      - How the names will be validated; checked against the validation methods the product offers.
+    type: str
+    choices: [file, dns, email]
   check_rules:
     description:
       - Check the request against the product's rules (Get SSL Rules) before asking the price.
@@ -161,7 +175,11 @@ changed_reasons:
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.crypto import InvalidNameError, normalize_names
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.products import check_against_rules
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.products import (
+    chargeable_san_counts,
+    check_against_rules,
+    first_problem,
+)
 
 
 def _amount(value):
@@ -175,6 +193,7 @@ def run(module):
     params = module.params
     if params["term"] < 1:
         module.fail_field("term", "must be at least 1 year", "Use a term the product offers (see its rules)")
+    names = None
     sans = params["subject_alt_names"]
     if sans is not None:
         given = [(index, name) for index, name in enumerate(sans) if name and name.strip()]
@@ -182,23 +201,36 @@ def run(module):
             names = normalize_names([name for _index, name in given])
         except InvalidNameError as exc:
             module.fail_field("subject_alt_names[%d]" % given[exc.index][0], exc.problem, exc.fix)
-        wildcard_count = sum(1 for name in names if name.startswith("*."))
-        san_count = len(names) - wildcard_count
-    else:
-        san_count, wildcard_count = params["san_count"] or 0, params["wildcard_san_count"] or 0
-    for field, value in (("san_count", san_count), ("wildcard_san_count", wildcard_count)):
-        if value < 0:
+    common_name = None
+    if params["common_name"] and params["common_name"].strip():
+        try:
+            (common_name,) = normalize_names([params["common_name"]])
+        except InvalidNameError as exc:
+            module.fail_field("common_name", exc.problem, exc.fix)
+    for field in ("san_count", "wildcard_san_count"):
+        if (params[field] or 0) < 0:
             module.fail_field(field, "must not be negative", "Give the number of extra names, 0 or more")
 
     client = module.client
     rules = {}
-    if params["check_rules"]:
+    if params["check_rules"] or (params["common_name"] and params["subject_alt_names"]):
+        # The free companion name is a product rule: counting names like the order needs the rules.
         rules = client.call("product_rules", query={"productKey": params["product_key"]}) or {}
+    if names is not None:
+        san_count, wildcard_count = chargeable_san_counts(rules, common_name, names)
+    else:
+        san_count, wildcard_count = params["san_count"] or 0, params["wildcard_san_count"] or 0
+    if params["check_rules"]:
         problems = check_against_rules(
-            rules, term=params["term"], san_count=san_count, wildcard_san_count=wildcard_count
+            rules,
+            term=params["term"],
+            san_count=san_count,
+            wildcard_san_count=wildcard_count,
+            common_name=common_name,
+            auth_type=params["dcv_method"],
         )
         if problems:
-            field, problem, fix = problems[0]
+            field, problem, fix = first_problem(problems)
             module.fail_field(field, problem, fix, rules=rules, api_calls=module.api_calls)
 
     query = {"productKey": params["product_key"], "term": params["term"]}
@@ -233,9 +265,16 @@ def main():
             san_count=dict(type="int"),
             wildcard_san_count=dict(type="int"),
             subject_alt_names=dict(type="list", elements="str"),
+            common_name=dict(type="str"),
+            dcv_method=dict(type="str", choices=["file", "dns", "email"]),
             check_rules=dict(type="bool", default=True),
         ),
-        mutually_exclusive=[("subject_alt_names", "san_count"), ("subject_alt_names", "wildcard_san_count")],
+        mutually_exclusive=[
+            ("subject_alt_names", "san_count"),
+            ("subject_alt_names", "wildcard_san_count"),
+            ("common_name", "san_count"),
+            ("common_name", "wildcard_san_count"),
+        ],
         supports_check_mode=True,
     )
     module.run(run)

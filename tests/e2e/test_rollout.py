@@ -49,13 +49,17 @@ def test_first_rollout_serves_the_new_certificate_everywhere_and_the_rerun_makes
     assert "nothing due, no API call" in rerun.output
 
 
-def test_check_mode_reports_the_order_without_any_api_call_or_file(ansible, sim, fleet):
+def test_check_mode_reports_the_order_with_read_calls_only_and_no_file(ansible, sim, fleet):
     before = {name: sorted(p.name for p in nginx.ssl_dir.iterdir()) for name, nginx in fleet.hosts.items()}
     result = ansible.run(extra_args=["--check"])
     assert result.returncode == 0, result.tail()
-    assert "Check mode: a real run would order or renew www.example.test" in result.output
+    assert "Check mode: www.example.test: action place" in result.output
     assert result.changed() >= 1
-    assert sim.stats()["total"] == 0
+    # The price and the product rules are read (the bill); nothing is written or bought.
+    stats = sim.stats()
+    assert stats["writes"] == 0
+    assert all(call.startswith("GET ") or call.endswith("/token") for call in stats["calls"]), stats["calls"]
+    assert sim.orders() == []
     assert {name: sorted(p.name for p in nginx.ssl_dir.iterdir()) for name, nginx in fleet.hosts.items()} == before
 
 

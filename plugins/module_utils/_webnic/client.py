@@ -433,7 +433,9 @@ class WebNICClient:
         status = response.status_code
         if status == 429:
             error = ApiError(429, "429", None, "rate limited by WebNIC", endpoint=described)
-            raise _Retry(error, _retry_after_seconds(response.headers.get("Retry-After")))
+            # Kept on the error: a caller that waits (webnic_ssl_dcv) honours it once the retries are spent.
+            error.retry_after = _retry_after_seconds(response.headers.get("Retry-After"))
+            raise _Retry(error, error.retry_after)
         if status in RETRYABLE_STATUS:
             if retry_reads and not (kind == AUTH and status == 500):  # 500 at mint = unknown user
                 raise _Retry(self._error_from(name, endpoint, response))

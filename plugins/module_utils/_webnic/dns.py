@@ -325,3 +325,22 @@ def plan_record_set(record_type, current_ttl, current_values, state, values, ttl
 def save_body(name, record_type, ttl, values):
     """The Save Record body for the whole set."""
     return {"name": name, "type": record_type, "ttl": int(ttl), "rdatas": [{"value": v} for v in values]}
+
+
+def hosted_zone_names(data):
+    """Zone names (lower case, no trailing dot) from a List Zones answer, whatever list shape it uses."""
+    if isinstance(data, dict):
+        for key in ("zones", "items", "list", "data"):
+            if isinstance(data.get(key), list):
+                data = data[key]
+                break
+        else:
+            data = [data]
+    names = []
+    for item in data or []:
+        value = item.get("zone") or item.get("name") or item.get("domain") if isinstance(item, dict) else item
+        if isinstance(value, str) and value.strip():
+            name = value.strip().lower().rstrip(".")
+            if name not in names:
+                names.append(name)
+    return names

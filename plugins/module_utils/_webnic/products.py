@@ -94,6 +94,39 @@ def check_against_rules(
     return problems
 
 
+def chargeable_san_counts(rules, common_name, subject_alt_names):
+    """``(plain, wildcard)`` extra names an order is charged for.
+
+    The common name is in the base price; a product with ``freeCompanionSan`` also gives its companion
+    for free (``www.`` + name, the name without ``www.``, or the apex of a wildcard).
+    """
+    common_name = (common_name or "").strip().lower()
+    free = {common_name}
+    if common_name and _flag(rules or {}, "freeCompanionSan"):
+        if common_name.startswith("*."):
+            free.add(common_name[2:])
+        elif common_name.startswith("www."):
+            free.add(common_name[4:])
+        else:
+            free.add("www." + common_name)
+    extra = []
+    for given in subject_alt_names or []:
+        name = (given or "").strip().lower()
+        if name and name not in free and name not in extra:
+            extra.append(name)
+    wildcard = sum(1 for name in extra if name.startswith("*."))
+    return len(extra) - wildcard, wildcard
+
+
+def first_problem(problems):
+    """``(field, problem, fix)`` of the first problem, the others appended to the fix (one failure message)."""
+    field, problem, fix = problems[0]
+    others = ["%s: %s" % (f, p) for f, p, _fix in problems[1:]]
+    if others:
+        fix = "%s. Also: %s" % (fix.rstrip("."), "; ".join(others))
+    return field, problem, fix
+
+
 # ------------------------------------------------------------------------ the account's catalogue
 
 #: What is skipped when Get SSL Rules (an assumed path) is missing.

@@ -1,6 +1,7 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """webnic_ssl_cert_download against the simulator's real test CA, verified with the openssl CLI."""
 
+import json
 import os
 import shutil
 import stat
@@ -86,6 +87,58 @@ def test_rerun_makes_no_download_call(simulator, issued, tmp_path):
     assert again["downloaded"] is False
     assert again["written"] == []
     assert downloads(simulator) == 1
+
+
+def test_rerun_with_a_download_record_makes_no_api_call_at_all(simulator, issued, tmp_path):
+    order_id, key_path = issued
+    files = paths(tmp_path)
+    record = tmp_path / "download.json"
+    record.write_text('{"managed_by": "someone else"}')
+    first = download(simulator, order_id=order_id, privatekey_path=key_path, metadata_path=str(record), **files)
+    assert not first.failed, first
+    recorded = json.loads(record.read_text())
+    assert recorded["order_id"] == str(order_id) and recorded["fingerprint"] == first["fingerprint"]
+    assert recorded["managed_by"] == "someone else", "other keys of the file are kept"
+
+    calls = simulator.stats()["total"]
+    again = download(simulator, order_id=order_id, privatekey_path=key_path, metadata_path=str(record), **files)
+    assert not again.failed, again
+    assert simulator.stats()["total"] == calls, "no API call, not even a token"
+    assert again["changed"] is False and again["asked_webnic"] is False
+    assert again["serial"] == first["serial"]
+
+    # A mode change alone is applied, still without asking WebNIC.
+    moded = download(
+        simulator, order_id=order_id, privatekey_path=key_path, metadata_path=str(record), mode="0640", **files
+    )
+    assert moded["changed"] is True and moded["asked_webnic"] is False
+    assert stat.S_IMODE(os.stat(files["dest"]).st_mode) == 0o640
+    assert simulator.stats()["total"] == calls
+
+
+@pytest.mark.parametrize("doubt", ["other_order", "other_certificate", "force", "no_order_id"])
+def test_any_doubt_about_the_files_asks_webnic(simulator, issued, tmp_path, doubt):
+    order_id, key_path = issued
+    files = paths(tmp_path)
+    record = tmp_path / "download.json"
+    assert not download(
+        simulator, order_id=order_id, privatekey_path=key_path, metadata_path=str(record), **files
+    ).failed
+    args = dict(order_id=order_id, privatekey_path=key_path, metadata_path=str(record), **files)
+    if doubt == "other_order":
+        record.write_text(json.dumps(dict(json.loads(record.read_text()), order_id="999")))
+    elif doubt == "other_certificate":
+        record.write_text(json.dumps(dict(json.loads(record.read_text()), fingerprint="00:11")))
+    elif doubt == "force":
+        args["force"] = True
+    else:
+        args.pop("order_id")
+        args["common_name"] = "www.example.com"
+    calls = simulator.stats()["total"]
+    again = download(simulator, **args)
+    assert not again.failed, again
+    assert again["asked_webnic"] is True
+    assert simulator.stats()["total"] > calls
 
 
 def test_key_mismatch_refuses_and_leaves_files_untouched(simulator, issued, tmp_path):

@@ -305,6 +305,62 @@ def test_key_is_0600_whatever_mode_says(tls_dir, material):
     assert mode_of(tls_dir / "www.pem") == 0o600
 
 
+def test_key_mode_0640_applies_to_key_and_combined_and_a_rerun_changes_only_the_mode(tls_dir, material):
+    assert not install(install_args(tls_dir, material)).failed
+    result = install(install_args(tls_dir, material, privatekey_mode="0640"))
+    assert not result.failed, result
+    assert mode_of(tls_dir / "www.key") == 0o640
+    assert mode_of(tls_dir / "www.pem") == 0o640
+    assert mode_of(tls_dir / "www.crt") == 0o644
+    assert result["changed"] is True
+    assert any("www.key: mode 0600 -> 0640" in reason for reason in result["changed_reasons"]), result
+    assert not [f for f in result["files"] if f.get("backup_file")], "a mode change is not a new file"
+    assert install(install_args(tls_dir, material, privatekey_mode="0640"))["changed"] is False
+
+
+@pytest.mark.parametrize("mode", ["0644", "0604", "0700", "0750", "4640"])
+def test_key_mode_that_lets_others_use_the_key_is_refused(tls_dir, material, mode):
+    result = install(install_args(tls_dir, material, privatekey_mode=mode))
+    assert result.failed
+    assert result["msg"].startswith("privatekey_mode: %s would let others use the private key" % mode)
+    assert not tls_dir.exists(), "nothing written"
+
+
+def test_pkcs12_opens_with_its_password_matches_the_key_and_is_not_rewritten(tls_dir, material):
+    p12 = tls_dir / "www.p12"
+    args = install_args(tls_dir, material, pkcs12_path=str(p12), pkcs12_password="keystore-secret")
+    result = install(args)
+    assert not result.failed, result
+    assert "keystore-secret" not in json.dumps(result)
+    assert mode_of(p12) == 0o600
+    loaded = crypto.load_pkcs12(p12.read_bytes(), "keystore-secret")
+    assert loaded is not None
+    key, cert, chain = loaded
+    assert crypto.key_matches_certificate(key, cert)
+    assert crypto.same_public_key(key, crypto.load_private_key(material["privatekey"].encode()))
+    assert crypto.certificate_fingerprint(cert) == crypto.certificate_fingerprint(
+        crypto.load_certificates(material["certificate"].encode())[0]
+    )
+    assert len(chain) == len(crypto.load_certificates(material["chain"].encode()))
+    assert crypto.load_pkcs12(p12.read_bytes(), "wrong") is None
+    before = p12.read_bytes()
+    again = install(args)
+    assert again["changed"] is False, again
+    assert p12.read_bytes() == before, "salted output is not rebuilt when it holds the same key and certificate"
+    # A new password is a new file.
+    changed = install(dict(args, pkcs12_password="rotated"))
+    assert changed["changed"] is True
+    assert crypto.load_pkcs12(p12.read_bytes(), "rotated") is not None
+
+
+def test_pkcs12_without_the_key_is_refused(tls_dir, material):
+    args = install_args(tls_dir, material, pkcs12_path=str(tls_dir / "www.p12"), privatekey_path=None, privatekey=None)
+    args.pop("combined_path")
+    result = install(args)
+    assert result.failed
+    assert result["msg"].startswith("pkcs12_path: the PKCS#12 file holds the private key, but privatekey is not given")
+
+
 def test_owner_and_group_apply_to_files_and_created_directories(tls_dir, material):
     if os.geteuid() != 0:
         pytest.skip("changing the owner needs root")

@@ -259,3 +259,59 @@ def test_an_order_id_alone_reads_neither_the_order_nor_the_approvers(simulator):
     after = simulator.stats()["calls"]
     made = {k: after[k] - before.get(k, 0) for k in after if after[k] != before.get(k, 0)}
     assert made == {"GET /ssl/v2/orders/{orderId}/auth/info": 1, "GET /ssl/v2/orders/{orderId}/dcv-status": 1}, made
+
+
+class VirtualClock:
+    """Stands in for the `time` module of webnic_ssl_dcv only: a 600 s wait without waiting 600 s.
+
+    Mocked because the simulator cannot make wall time pass; the status calls are real HTTP, and the
+    client keeps the real clock for its own retries.
+    """
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def monotonic(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def test_a_600s_wait_that_never_completes_backs_off_to_at_most_30_status_calls(simulator, monkeypatch):
+    order_id, _key, _answer = place_order(simulator, "never.example.com", auth_type="file")
+    clock = VirtualClock()
+    monkeypatch.setattr(webnic_ssl_dcv, "time", clock)
+    simulator.reset_stats()
+
+    result = dcv(simulator, order_id=order_id, wait=True, wait_timeout=600, wait_interval=3)
+
+    assert result.failed and "did not complete within 600s" in result["msg"], result
+    status_calls = simulator.stats()["calls"]["GET /ssl/v2/orders/{orderId}/dcv-status"]
+    assert status_calls <= 30, status_calls
+    # 3 s, doubling, capped at 60 s; the last sleep only reaches the deadline.
+    assert clock.sleeps[:6] == [3, 6, 12, 24, 48, 60]
+    assert max(clock.sleeps) == 60
+    assert sum(clock.sleeps) == pytest.approx(600)
+
+
+def test_a_rate_limited_status_check_waits_as_long_as_retry_after_says(simulator, monkeypatch):
+    order_id, _key, _answer = place_order(simulator, "busy.example.com", auth_type="file")
+    clock = VirtualClock()
+    monkeypatch.setattr(webnic_ssl_dcv, "time", clock)
+    real_sleep = clock.sleep
+
+    def sleep_then_rate_limit(seconds):
+        # From the second status check on: one 429 with Retry-After: 90, longer than the client retries for.
+        if not clock.sleeps:
+            simulator.fault("GET /ssl/v2/orders/{orderId}/dcv-status", "retry_after", retry_after=90)
+        real_sleep(seconds)
+
+    clock.sleep = sleep_then_rate_limit
+
+    result = dcv(simulator, order_id=order_id, wait=True, wait_timeout=600, wait_interval=3)
+
+    assert result.failed and "did not complete within 600s" in result["msg"], result
+    assert clock.sleeps[:3] == [3, 90, 12], clock.sleeps

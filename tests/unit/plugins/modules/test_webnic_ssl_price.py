@@ -118,3 +118,47 @@ def test_product_info_lists_and_describes(simulator):
     assert one["product"]["productKey"] == "ssl123"
     assert 1 in one["rules"]["terms"]
     assert one["changed"] is False
+
+
+def test_names_are_counted_as_the_order_counts_them(simulator):
+    result = run_module(
+        webnic_ssl_price,
+        connection_args(
+            simulator,
+            product_key="ssl123",
+            common_name="www.example.com",
+            subject_alt_names=["WWW.example.com", "mail.example.com", "*.example.com"],
+            dcv_method="dns",
+        ),
+    )
+    assert not result.failed, result
+    # The common name is in the base price, whatever its spelling in the list.
+    assert (result["san_count"], result["wildcard_san_count"]) == (1, 1)
+
+
+def test_a_product_rule_error_names_the_field_as_the_order_does(simulator):
+    result = run_module(
+        webnic_ssl_price,
+        connection_args(
+            simulator, product_key="rapidssl", common_name="www.example.com", subject_alt_names=["a.example.com"]
+        ),
+    )
+    assert result.failed
+    assert result["msg"].startswith("subject_alt_names: rapidssl does not accept extra names (SANs).")
+    price_calls = simulator.stats()["calls"].get("GET /ssl/v2/products/pricing", 0)
+    assert price_calls == 0, "no price asked for a refused request"
+
+
+def test_a_wildcard_common_name_needs_a_wildcard_product(simulator):
+    result = run_module(webnic_ssl_price, connection_args(simulator, product_key="ssl123", common_name="*.example.com"))
+    assert result.failed
+    assert result["msg"].startswith("common_name: ssl123 does not issue wildcard certificates.")
+
+
+def test_a_validation_method_the_product_does_not_offer_is_refused(simulator):
+    result = run_module(
+        webnic_ssl_price,
+        connection_args(simulator, product_key="rapidssl-wildcard", common_name="*.example.com", dcv_method="file"),
+    )
+    assert result.failed
+    assert result["field"] == "dcv_method"
