@@ -19,9 +19,9 @@ SHELL_SCRIPTS := $(wildcard hack/*.sh .ci/run tests/integration/run.sh tests/int
 # Debian packages the suites need (e2e: nginx apache2 haproxy; proxy tests: tinyproxy; lint: shellcheck).
 # `make test` and `make demo` install the missing ones when they can (root or passwordless sudo, apt-get).
 TEST_PACKAGES := nginx apache2 haproxy tinyproxy openssl ca-certificates shellcheck
-TEST_STEPS := lint sanity sanity-2.20 sanity-2.21 units units-2.20 units-2.21 ansible-test-units integration e2e first-contact reliability awx bench-check packaging docs
+TEST_STEPS := lint sanity sanity-2.20 sanity-2.21 ansible-test-units units-2.20 units-2.21 simulator-tests integration e2e first-contact reliability awx bench-check packaging docs
 
-.PHONY: help bootstrap sync fmt lint sanity sanity-2.20 sanity-2.21 units units-2.20 units-2.21 ansible-test-units integration e2e first-contact reliability awx bench-check bench packaging test demo docs build clean
+.PHONY: help bootstrap sync fmt lint sanity sanity-2.20 sanity-2.21 units units-2.20 units-2.21 ansible-test-units simulator-tests integration e2e first-contact reliability awx bench-check bench packaging test demo docs build clean
 
 help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z0-9_-]*:.*## / {printf "  make %-12s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -59,9 +59,11 @@ sanity-2.21: bootstrap ## ansible-test sanity with the newest ansible-core (2.21
 	PATH="$(ROOT)/.venv-2.21/bin:$$PATH" VIRTUAL_ENV="$(ROOT)/.venv-2.21" ANSIBLE_PYTHON_INTERPRETER="$(ROOT)/.venv-2.21/bin/python" \
 	  ansible-test sanity --venv --python 3.12 --color no $(SANITY_ARGS) 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
 
-units-2.21: bootstrap ## unit tests (the simulator self-tests run once, in units) with the newest ansible-core (2.21, Python 3.12, .venv-2.21)
+units-2.21: bootstrap ## ansible-test units (tests/unit) with the newest ansible-core (2.21, Python 3.12, .venv-2.21)
 	@hack/bootstrap-newest.sh
-	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(ROOT)/.venv-2.21/bin/python -m pytest $(or $(PYTEST_ARGS),tests/unit)
+	@dest=$$(SYNC_DEST=$(ROOT)/.venv-2.21/ac/ansible_collections/webnic/ssl hack/sync-collection.sh); cd "$$dest"; \
+	PATH="$(ROOT)/.venv-2.21/bin:$$PATH" VIRTUAL_ENV="$(ROOT)/.venv-2.21" ANSIBLE_PYTHON_INTERPRETER="$(ROOT)/.venv-2.21/bin/python" \
+	  ansible-test units --venv --python 3.12 --color no $(UNITS_ARGS) 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
 
 sanity-2.20: bootstrap ## ansible-test sanity with ansible-core 2.20 (Python 3.13, .venv-2.20)
 	@hack/bootstrap-newest.sh 2.20
@@ -69,12 +71,17 @@ sanity-2.20: bootstrap ## ansible-test sanity with ansible-core 2.20 (Python 3.1
 	PATH="$(ROOT)/.venv-2.20/bin:$$PATH" VIRTUAL_ENV="$(ROOT)/.venv-2.20" ANSIBLE_PYTHON_INTERPRETER="$(ROOT)/.venv-2.20/bin/python" \
 	  ansible-test sanity --venv --python 3.13 --color no $(SANITY_ARGS) 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
 
-units-2.20: bootstrap ## unit tests (the simulator self-tests run once, in units) with ansible-core 2.20 (Python 3.13, .venv-2.20)
+units-2.20: bootstrap ## ansible-test units (tests/unit) with ansible-core 2.20 (Python 3.13, .venv-2.20)
 	@hack/bootstrap-newest.sh 2.20
-	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(ROOT)/.venv-2.20/bin/python -m pytest $(or $(PYTEST_ARGS),tests/unit)
+	@dest=$$(SYNC_DEST=$(ROOT)/.venv-2.20/ac/ansible_collections/webnic/ssl hack/sync-collection.sh); cd "$$dest"; \
+	PATH="$(ROOT)/.venv-2.20/bin:$$PATH" VIRTUAL_ENV="$(ROOT)/.venv-2.20" ANSIBLE_PYTHON_INTERPRETER="$(ROOT)/.venv-2.20/bin/python" \
+	  ansible-test units --venv --python 3.13 --color no $(UNITS_ARGS) 2>&1 | { grep -v "^WARNING: Location 'file://" || true; }
 
 units: bootstrap ## pytest tests/unit tests/simulator (one file: make units PYTEST_ARGS=tests/unit/test_x.py)
 	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest $(or $(PYTEST_ARGS),tests/unit tests/simulator)
+
+simulator-tests: bootstrap ## pytest tests/simulator (the simulator's own tests; make test runs tests/unit through ansible-test units on 2.19-2.21)
+	@ANSIBLE_COLLECTIONS_PATH=$(VENV)/collections $(PY) -m pytest tests/simulator $(PYTEST_ARGS)
 
 ansible-test-units: bootstrap ## ansible-test units --venv --python 3.11 on the synced copy (tests/unit, as certification pipelines run it)
 	@dest=$$(hack/sync-collection.sh); cd "$$dest"; \
@@ -107,7 +114,7 @@ bench: bootstrap ## fleet benchmark 1/10/50 hosts vs ping/copy/uri baselines -> 
 packaging: bootstrap ## build + install the tarball, ansible-doc every module, EE definition, changelog
 	@$(PY) -m pytest tests/packaging $(PYTEST_ARGS)
 
-test: ## install missing Debian packages when possible, run every step (lint, sanity, units, ansible-test units, integration, e2e, first-contact, reliability, awx, bench-check, packaging, docs; sanity and units on 2.20 and 2.21 too), end with `N passed, N failed`
+test: ## install missing Debian packages when possible, run every step (lint, sanity, ansible-test units, simulator tests, integration, e2e, first-contact, reliability, awx, bench-check, packaging, docs; sanity and units on 2.20 and 2.21 too), end with `N passed, N failed`
 	@hack/system-packages.sh $(TEST_PACKAGES) || echo "test: continuing; the steps that need the packages above will fail"
 	@MAKE="$(MAKE)" hack/run-steps.sh $(TEST_STEPS)
 
