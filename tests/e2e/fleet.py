@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import os
+import random
 import re
 import shutil
 import signal
@@ -75,8 +76,38 @@ http {{
 """
 
 
+_HANDED_OUT = set()
+
+
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as ports:
+            low, high = (int(part) for part in ports.read().split())
+        return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+    """A free TCP port on 127.0.0.1 for a server started later, taken BELOW the ephemeral range.
+
+    A port the kernel picked for us (bind to 0) is ephemeral: by the time nginx binds it, an outgoing
+    connection (the many HTTP calls of a run) may have been given it ("Address already in use").
+    """
+    low, _high = _ephemeral_range()
+    start, stop = 10000, max(10001, low - 1)
+    for _attempt in range(500):
+        port = random.randint(start, stop)
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:  # no luck below the range: any port
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
 
