@@ -382,6 +382,7 @@ from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, files
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.products import ProductCatalogue, read_product_rules
 
 SUBJECT_OPTIONS = ("organization", "organizational_unit", "locality", "state_or_province", "country", "email_address")
 
@@ -693,7 +694,7 @@ def run(module):
         effective_key_type = crypto.key_type_of(key) if key is not None else (key_type or "RSA-2048")
 
         if params["product_key"]:
-            rules = module.client.call("product_rules", query={"productKey": params["product_key"]}) or {}
+            rules = read_product_rules(module.client, params["product_key"], ProductCatalogue(module.client))
             result["product_rules"] = rules
             check_product_rules(rules, params["product_key"], effective_key_type, common_name, names)
 

@@ -176,9 +176,11 @@ changed_reasons:
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.crypto import InvalidNameError, normalize_names
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.products import (
+    ProductCatalogue,
     chargeable_san_counts,
     check_against_rules,
     first_problem,
+    read_product_rules,
 )
 
 
@@ -215,7 +217,8 @@ def run(module):
     rules = {}
     if params["check_rules"] or (params["common_name"] and params["subject_alt_names"]):
         # The free companion name is a product rule: counting names like the order needs the rules.
-        rules = client.call("product_rules", query={"productKey": params["product_key"]}) or {}
+        # Get SSL Rules is assumed: when its path is missing, the product list row's rules (skipped_checks).
+        rules = read_product_rules(client, params["product_key"], ProductCatalogue(client))
     if names is not None:
         san_count, wildcard_count = chargeable_san_counts(rules, common_name, names)
     else:

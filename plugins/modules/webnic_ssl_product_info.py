@@ -83,6 +83,7 @@ changed_reasons:
 """
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.products import ProductCatalogue, read_product_rules
 
 
 def _product_list(data):
@@ -97,11 +98,18 @@ def _product_list(data):
 def run(module):
     client = module.client
     key = module.params["product_key"]
+    catalogue = ProductCatalogue(client)
     if key:
-        product = client.call("product_info", query={"productKey": key}) or {}
-        rules = client.call("product_rules", query={"productKey": key}) or {}
+        # Get Product Info and Get SSL Rules are assumed paths: when missing, the product list row.
+        product = client.call_optional(
+            "product_info", "Get Product Info; the product list row is shown instead", query={"productKey": key}
+        )
+        if product is None:
+            product = catalogue.row(key) or {}
+        rules = read_product_rules(client, key, catalogue)
         return {"products": [product], "product": product, "rules": rules}
-    products = _product_list(client.call("product_list"))
+    listed = client.call_optional("product_list", "Get Product List (new); the older product list is shown instead")
+    products = _product_list(listed) if listed is not None else catalogue.rows()
     cert_type = module.params["cert_type"]
     if cert_type:
         products = [p for p in products if str(p.get("certType", "")).upper() == cert_type]
