@@ -49,5 +49,5 @@ class ActionModule(ActionBase):
             variables.update(extra)
             templar = Templar(loader=self._loader, variables=variables)
             settings[name] = templar.template(variables[variable])
-        result.update(changed=False, settings=settings)
+        result.update(changed=False, settings=settings, changed_reasons=[])
         return result

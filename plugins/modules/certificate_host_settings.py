@@ -45,6 +45,9 @@ options:
   extra_vars:
     description: Variables the task knows but the hosts' variables do not, such as a loop variable.
     type: dict
+seealso:
+  - module: webnic.ssl.webnic_ssl_validation_file
+  - module: webnic.ssl.webnic_ssl_deployed_info
 """
 
 EXAMPLES = r"""
@@ -62,4 +65,10 @@ settings:
   returned: success
   type: dict
   sample: {"web3": "/srv/web3/www"}
+changed_reasons:
+  description: Why the task changed something. Always empty, as this module only reads.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """

@@ -31,6 +31,9 @@ options:
       - Fail when O(zone) is not hosted on the account.
     type: bool
     default: false
+seealso:
+  - module: webnic.ssl.webnic_dns_record
+  - module: webnic.ssl.webnic_ssl_dcv
 """
 
 EXAMPLES = r"""
@@ -68,6 +71,12 @@ raw:
   description: WebNIC's answer (the C(data) of List Zones).
   returned: success
   type: raw
+changed_reasons:
+  description: Why the task changed something. Always empty, as this module only reads.
+  returned: always
+  type: list
+  elements: str
+  sample: []
 """
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dns import (
