@@ -1144,35 +1144,35 @@ class OrderRun:
             data = self.client.call("order_place", body=body) or {}
         except AmbiguousWriteError as exc:
             order = self.find_after_lost_answer(identity, found.known_ids())
-            if order is None:
-                self.fail(
-                    "%s The order may exist even though it is not in the account yet: it was NOT resent. "
-                    "Check the account (webnic.ssl.webnic_ssl_order_info common_name=%s) before running again."
-                    % (exc.message, identity.common_name),
-                    changed=True,
-                    action="unknown",
-                    order_may_exist=True,
-                )
-            self.reasons.append("WebNIC's answer was lost; the order it committed was found and adopted")
-            self.set_order(order)
+            self.adopt_or_stop(
+                order,
+                "%s The order may exist even though it is not in the account yet: it was NOT resent. "
+                "Check the account (webnic.ssl.webnic_ssl_order_info common_name=%s) before running again."
+                % (exc.message, identity.common_name),
+                "WebNIC's answer was lost; the order it committed was found and adopted",
+            )
             return
         if not ord_.order_id_of(data):
             # A success envelope without the new order id: the order was probably made; find it.
             order = self.find_after_lost_answer(identity, found.known_ids())
-            if order is None:
-                self.fail(
-                    "WebNIC answered Place Order with success but without an order id, and no new order for %s "
-                    "is in the account yet. It was NOT resent: check the account (webnic.ssl.webnic_ssl_order_info "
-                    "common_name=%s) before running again." % (identity.common_name, identity.common_name),
-                    changed=True,
-                    action="unknown",
-                    order_may_exist=True,
-                )
-            self.reasons.append("WebNIC's answer held no order id; the order it made was found and adopted")
-            self.set_order(order)
+            self.adopt_or_stop(
+                order,
+                "WebNIC answered Place Order with success but without an order id, and no new order for %s "
+                "is in the account yet. It was NOT resent: check the account (webnic.ssl.webnic_ssl_order_info "
+                "common_name=%s) before running again." % (identity.common_name, identity.common_name),
+                "WebNIC's answer held no order id; the order it made was found and adopted",
+            )
             return
         self.after_money_call(data)
         self.converge_with_twins(found.known_ids())
+
+    def adopt_or_stop(self, order, not_found, adopted):
+        """After a money call whose answer did not name the new order: adopt the order the account shows,
+        or stop without resending (the call may have committed)."""
+        if order is None:
+            self.fail(not_found, changed=True, action="unknown", order_may_exist=True)
+        self.reasons.append(adopted)
+        self.set_order(order)
 
     def renew(self, order, found):
         identity = self.identity
@@ -1207,32 +1207,24 @@ class OrderRun:
             renewal = self.find_after_lost_answer(
                 identity, found.known_ids() | {old_id}, lambda o: _created_after(o, order)
             )
-            if renewal is None:
-                self.fail(
-                    "%s The renewal of order %s may exist even though it is not in the account yet: it was NOT resent. "
-                    "Check the account before running again." % (exc.message, old_id),
-                    changed=True,
-                    action="unknown",
-                    order_may_exist=True,
-                )
-            self.reasons.append("WebNIC's answer was lost; the renewal it committed was found and adopted")
-            self.set_order(renewal)
+            self.adopt_or_stop(
+                renewal,
+                "%s The renewal of order %s may exist even though it is not in the account yet: it was NOT resent. "
+                "Check the account before running again." % (exc.message, old_id),
+                "WebNIC's answer was lost; the renewal it committed was found and adopted",
+            )
             return
         if not ord_.renewal_order_id(data):
             renewal = self.find_after_lost_answer(
                 identity, found.known_ids() | {old_id}, lambda o: _created_after(o, order)
             )
-            if renewal is None:
-                self.fail(
-                    "WebNIC answered Renew Order %s with success but without the new order id (looked for "
-                    "data.orderId and data.renewOrder.orderId), and no renewal is in the account yet. It was NOT "
-                    "resent: check the account before running again." % old_id,
-                    changed=True,
-                    action="unknown",
-                    order_may_exist=True,
-                )
-            self.reasons.append("WebNIC's answer held no order id; the renewal it made was found and adopted")
-            self.set_order(renewal)
+            self.adopt_or_stop(
+                renewal,
+                "WebNIC answered Renew Order %s with success but without the new order id (looked for "
+                "data.orderId and data.renewOrder.orderId), and no renewal is in the account yet. It was NOT "
+                "resent: check the account before running again." % old_id,
+                "WebNIC's answer held no order id; the renewal it made was found and adopted",
+            )
             return
         self.after_money_call(data, fallback_id=ord_.renewal_order_id(data))
         self.converge_with_twins(found.known_ids() | {old_id})
