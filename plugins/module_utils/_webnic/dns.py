@@ -243,6 +243,28 @@ def record_set_from_answer(data, name, record_type, zone):
     return ttl, unique_values(record_type, values)
 
 
+def _plan_removal(record_type, current_ttl, current, wanted):
+    """``plan_record_set`` for ``state=absent``: drop ``wanted`` (or the whole set without values)."""
+    if not current:
+        return None, current_ttl, current, []
+    if not wanted:
+        return (
+            "delete",
+            current_ttl,
+            [],
+            ["record set removed (%d value%s)" % (len(current), "" if len(current) == 1 else "s")],
+        )
+    wanted_keys = {canonical_value(record_type, v) for v in wanted}
+    remaining = [v for v in current if canonical_value(record_type, v) not in wanted_keys]
+    removed = len(current) - len(remaining)
+    if not removed:
+        return None, current_ttl, current, []
+    reasons = ["%d value%s removed" % (removed, "" if removed == 1 else "s")]
+    if not remaining:
+        return "delete", current_ttl, [], [*reasons, "record set removed (no value left)"]
+    return "save", current_ttl, remaining, reasons
+
+
 def plan_record_set(record_type, current_ttl, current_values, state, values, ttl, on_existing):
     """What the set must become. Returns ``(action, new_ttl, new_values, reasons)``.
 
@@ -264,24 +286,7 @@ def plan_record_set(record_type, current_ttl, current_values, state, values, ttl
     reasons = []
 
     if state == "absent":
-        if not exists:
-            return None, current_ttl, current, []
-        if not wanted:
-            return (
-                "delete",
-                current_ttl,
-                [],
-                ["record set removed (%d value%s)" % (len(current), "" if len(current) == 1 else "s")],
-            )
-        wanted_keys = {canonical_value(record_type, v) for v in wanted}
-        remaining = [v for v in current if canonical_value(record_type, v) not in wanted_keys]
-        removed = len(current) - len(remaining)
-        if not removed:
-            return None, current_ttl, current, []
-        reasons.append("%d value%s removed" % (removed, "" if removed == 1 else "s"))
-        if not remaining:
-            return "delete", current_ttl, [], [*reasons, "record set removed (no value left)"]
-        return "save", current_ttl, remaining, reasons
+        return _plan_removal(record_type, current_ttl, current, wanted)
 
     if not wanted:
         raise RecordInputError("values", "is required with state=present", "Give at least one value")
