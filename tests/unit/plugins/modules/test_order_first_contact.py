@@ -327,3 +327,85 @@ def test_an_order_the_search_never_shows_stops_the_purchase(simulator, monkeypat
     assert again["msg"].startswith("Refusing to place an order: Get Order Info knows live order %s" % first["order_id"])
     assert "order_id=%s" % first["order_id"] in again["msg"]
     assert simulator.stats()["calls"][PLACE] == 1
+
+
+# ------------------------------------------------------------------------------ exact calls of renew, reissue, cancel
+
+REISSUE = "POST /ssl/v2/orders/{id}/reissue"
+# The same with and without the assumed read paths: the rules path is called (and may answer 404), the
+# token comes from the cache of the run that placed the order.
+LOOK_UP = [
+    "POST /ssl/v2/orders/search",  # the identity's orders
+    "GET /ssl/v2/orders/info",  # the candidate row read in full
+    "GET /ssl/v2/products/list/price",  # the catalogue: the row names its product by display name
+]
+RENEWAL_RUN = [
+    *LOOK_UP,
+    "POST /ssl/v2/orders/{id}/download/format/PEM",  # the issued certificate: its key and dates
+    "GET /ssl/v2/products/rules",  # the product's rules before money
+    "GET /ssl/v2/products/pricing",  # the quote
+    RENEW,  # the only money call
+    "GET /ssl/v2/orders/info",  # the renewal as WebNIC records it
+    "POST /ssl/v2/orders/search",  # a twin renewed by a concurrent run?
+    "GET /ssl/v2/orders/info",  # the old order read in full
+    "GET /ssl/v2/orders/info",  # the renewal read in full
+]
+REISSUE_RUN = [
+    *LOOK_UP,  # names differ: no certificate download, no quote (a reissue is not charged)
+    "GET /ssl/v2/products/rules",
+    REISSUE,  # the only write call
+    "GET /ssl/v2/orders/info",  # the order, now PENDING_REISSUE
+]
+CANCEL_RUN = [*LOOK_UP, CANCEL, "GET /ssl/v2/orders/info"]
+
+
+def _sequence_of(sim, args, check_mode=False):
+    mark = len(sim.log())
+    result = run_module(webnic_ssl_order, args, check_mode=check_mode)
+    assert not result.failed, result
+    return result, calls_from(sim.log()[mark:])
+
+
+@pytest.mark.parametrize("missing", [None, "assumed-reads"])
+def test_renewal_sends_exactly_these_calls(simulator_factory, missing):
+    sim = simulator_factory(profile="documented", missing=missing)
+    contact = create_contact(sim)
+    old = run_module(webnic_ssl_order, order_args(sim, contact))
+    issue(sim, old["order_id"])
+    sim.age(old["order_id"], 300)
+    checked, sequence = _sequence_of(sim, order_args(sim, contact), check_mode=True)
+    assert (checked["changed"], checked["action"]) == (True, "renewed")
+    assert sequence == RENEWAL_RUN[: RENEWAL_RUN.index(RENEW)], sequence
+    renewed, sequence = _sequence_of(sim, order_args(sim, contact))
+    assert (renewed["action"], renewed["renewed_from"]) == ("renewed", old["order_id"])
+    assert sequence == RENEWAL_RUN, sequence
+
+
+@pytest.mark.parametrize("missing", [None, "assumed-reads"])
+def test_reissue_sends_exactly_these_calls(simulator_factory, missing):
+    sim = simulator_factory(profile="documented", missing=missing)
+    contact = create_contact(sim)
+    old = run_module(webnic_ssl_order, order_args(sim, contact))
+    issue(sim, old["order_id"])
+    names = ["example.com", "a.example.com"]
+    wider = order_args(sim, contact, subject_alt_names=names, csr=make_csr("www.example.com", names), reissue=True)
+    wider["approver_emails"] = dict(wider["approver_emails"], **{"a.example.com": "admin@example.com"})
+    checked, sequence = _sequence_of(sim, wider, check_mode=True)
+    assert (checked["changed"], checked["action"]) == (True, "reissued")
+    assert sequence == REISSUE_RUN[: REISSUE_RUN.index(REISSUE)], sequence
+    reissued, sequence = _sequence_of(sim, wider)
+    assert (reissued["action"], reissued["order_id"]) == ("reissued", old["order_id"])
+    assert sequence == REISSUE_RUN, sequence
+
+
+@pytest.mark.parametrize("missing", [None, "assumed-reads"])
+def test_cancel_sends_exactly_these_calls(simulator_factory, missing):
+    sim = simulator_factory(profile="documented", missing=missing)
+    contact = create_contact(sim)
+    placed = run_module(webnic_ssl_order, order_args(sim, contact))
+    checked, sequence = _sequence_of(sim, order_args(sim, contact, state="absent"), check_mode=True)
+    assert (checked["changed"], checked["action"]) == (True, "cancelled")
+    assert sequence == LOOK_UP, sequence
+    cancelled, sequence = _sequence_of(sim, order_args(sim, contact, state="absent"))
+    assert (cancelled["action"], cancelled["order_id"]) == ("cancelled", placed["order_id"])
+    assert sequence == CANCEL_RUN, sequence
