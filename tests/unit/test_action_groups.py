@@ -45,9 +45,13 @@ def test_the_webnic_group_is_every_module_with_connection_options():
     assert not HOST_SIDE & with_connection
 
 
-def test_host_side_modules_document_no_group_and_no_api_option():
+def test_host_side_modules_document_no_action_group():
     for name in sorted(HOST_SIDE - DOCS_PENDING):
         doc = documentation(name)
         assert "webnic.ssl.webnic.attributes" not in doc.get("extends_documentation_fragment", []), name
         assert "action_group" not in doc.get("attributes", {}), name
-        assert not [option for option in doc["options"] if option.startswith("api_")], name
+
+
+def test_file_writing_modules_take_no_connection_option():
+    for name in ("webnic_ssl_cert_install", "webnic_ssl_validation_file"):
+        assert not [option for option in documentation(name)["options"] if option.startswith("api_")], name
