@@ -7,7 +7,7 @@ __metaclass__ = type
 
 
 class ModuleDocFragment(object):
-    # Connection options shared by every module of webnic.ssl.
+    # Connection options shared by every module of webnic.ssl that calls the API.
     DOCUMENTATION = r"""
 options:
   api_username:

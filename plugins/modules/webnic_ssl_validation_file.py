@@ -26,8 +26,6 @@ description:
     one module execution per host instead of three or more.
 author:
   - webnic.ssl contributors (@webnic-community)
-extends_documentation_fragment:
-  - webnic.ssl.webnic.attributes
 attributes:
   check_mode:
     description: Can run in check_mode and return changed status prediction without modifying target.
@@ -103,39 +101,6 @@ options:
       - The group of every written file and created directory (name or gid). Default is the current
         group, or the primary group of the user running the module for a new file.
     type: str
-  api_username:
-    description:
-      - Ignored (this module calls no API); accepted so that C(module_defaults) of
-        C(group/webnic.ssl.webnic) apply to it.
-    type: str
-  api_password:
-    description:
-      - Ignored, see O(api_username).
-    type: str
-  api_endpoint:
-    description:
-      - Ignored, see O(api_username).
-    type: str
-  timeout:
-    description:
-      - Ignored, see O(api_username).
-    type: float
-  validate_certs:
-    description:
-      - Ignored, see O(api_username).
-    type: bool
-  ca_path:
-    description:
-      - Ignored, see O(api_username).
-    type: path
-  api_proxy:
-    description:
-      - Ignored, see O(api_username).
-    type: str
-  force_ipv4:
-    description:
-      - Ignored, see O(api_username).
-    type: bool
 seealso:
   - module: webnic.ssl.webnic_ssl_order
   - module: webnic.ssl.webnic_ssl_dcv
@@ -228,239 +193,40 @@ changed_reasons:
     - "/var/www/html/.well-known/pki-validation/3F2504E04F8941D39A0C0305E82C3301.txt: created"
 """
 
-import errno
-import os
-
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import dcv
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import files as fileutils
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import validation_files
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.failures import FieldProblem, fail_problem
 
-
-def fail_field(module, field, problem, fix):
-    module.fail_json(msg="%s: %s. %s." % (field, problem, fix), field=field)
-
-
-def check_options(module):
-    """Refuse bad options before anything is read or written. Returns ``[(path, field, bytes or None)]``."""
-    params = module.params
-    for field in ("mode", "directory_mode"):
-        try:
-            fileutils.parse_mode(params[field])
-        except ValueError as exc:
-            fail_field(module, field, str(exc), "Give an octal mode in quotes, such as '0644'")
-    try:
-        fileutils.resolve_uid(params["owner"])
-    except KeyError:
-        fail_field(
-            module,
-            "owner",
-            "there is no user %r on this host" % params["owner"],
-            "Create the user first or fix the name",
-        )
-    try:
-        fileutils.resolve_gid(params["group"])
-    except KeyError:
-        fail_field(
-            module,
-            "group",
-            "there is no group %r on this host" % params["group"],
-            "Create the group first or fix the name",
-        )
-    present = params["state"] == "present"
-    directory = params["directory"]
-    if directory and not os.path.isabs(directory):
-        fail_field(module, "directory", "%r is not an absolute path" % directory, "Give the full path of the directory")
-    targets = []
-    seen = {}
-    for index, entry in enumerate(params["files"]):
-        field = "files[%d]" % index
-        path = entry["path"]
-        if not os.path.isabs(path):
-            fail_field(
-                module,
-                field + ".path",
-                "%r is not an absolute path" % path,
-                "Give the full path, such as /var/www/html/.well-known/pki-validation/<name>.txt",
-            )
-        try:
-            fileutils.check_destination(field + ".path", path, allow_link=not present)
-            if directory:
-                dcv.check_validation_file_path(field + ".path", path, directory)
-        except (fileutils.PathError, dcv.UnsafeValidationError) as exc:
-            fail_field(module, exc.field, exc.problem.rstrip("."), exc.fix.rstrip("."))
-        if path in seen:
-            fail_field(
-                module, field + ".path", "%s is also %s.path" % (path, seen[path]), "Give every file its own path"
-            )
-        seen[path] = field
-        if os.path.isdir(path) and not (not present and os.path.islink(path)):
-            fail_field(module, field + ".path", "%s is a directory" % path, "Give the path of the file itself")
-        content = None
-        if present:
-            if entry["content"] is None:
-                fail_field(
-                    module,
-                    field + ".content",
-                    "is required with state=present",
-                    "Give the content the CA expects in %s, or use state=absent" % path,
-                )
-            content = entry["content"].encode("utf-8")
-        targets.append((path, field, content))
-    return targets
-
-
-def missing_directories(module, path, field):
-    """The missing parent directories of ``path``, top first; fails when a parent is not a directory."""
-    missing = []
-    directory = os.path.dirname(path)
-    while not os.path.lexists(directory):
-        missing.append(directory)
-        parent = os.path.dirname(directory)
-        if parent == directory:
-            break
-        directory = parent
-    if os.path.lexists(directory) and not os.path.isdir(directory):
-        fail_field(
-            module,
-            field + ".path",
-            "cannot create the directory of %s: %s is not a directory" % (path, directory),
-            "Fix the path, or move that file away",
-        )
-    return list(reversed(missing))
-
-
-def diff_entry(path, before, after):
-    return {
-        "before_header": path,
-        "after_header": path,
-        "before": "" if before is None else before.decode("utf-8", "replace"),
-        "after": "" if after is None else after.decode("utf-8", "replace"),
-    }
-
-
-def read_previous(module, path, field):
-    try:
-        return fileutils.read_file(path)
-    except (IOError, OSError) as exc:
-        fail_field(module, field + ".path", "cannot read %s (%s)" % (path, exc), "Check the path and its permissions")
-
-
-def create_directories(module, directories, reasons):
-    params = module.params
-    mode = fileutils.parse_mode(params["directory_mode"])
-    uid = fileutils.resolve_uid(params["owner"])
-    gid = fileutils.resolve_gid(params["group"])
-    for directory in directories:
-        reasons.append("directory %s: created (mode %s)" % (directory, fileutils.format_mode(mode)))
-        if module.check_mode:
-            continue
-        try:
-            os.mkdir(directory, mode)
-            os.chmod(directory, mode)  # mkdir's mode is filtered by the umask
-            if uid is not None or gid is not None:
-                os.chown(directory, -1 if uid is None else uid, -1 if gid is None else gid)
-        except OSError as exc:
-            module.fail_json(msg="Cannot create the directory %s: %s" % (directory, exc), path=directory)
-
-
-def publish(module, targets):
-    params = module.params
-    directories = []
-    for path, field, _content in targets:
-        for directory in missing_directories(module, path, field):
-            if directory not in directories:
-                directories.append(directory)
-    previous = [read_previous(module, path, field) for path, field, _content in targets]
-
-    reasons = []
-    results = []
-    diffs = []
-    create_directories(module, directories, reasons)
-    for index, (path, _field, content) in enumerate(targets):
-        old = previous[index]
-        attribute_changes = []
-        if old == content:
-            try:
-                attribute_changes = fileutils.attribute_changes(path, params["mode"], params["owner"], params["group"])
-            except (OSError, ValueError, KeyError) as exc:
-                module.fail_json(msg="Cannot check %s: %s" % (path, exc), path=path)
-        changed, _backup = fileutils.write_atomic(
-            module, path, content, mode=params["mode"], owner=params["owner"], group=params["group"]
-        )
-        results.append({"path": path, "changed": changed})
-        if old != content:
-            reasons.append("%s: %s" % (path, "created" if old is None else "new content"))
-            diffs.append(diff_entry(path, old, content))
-        elif changed:
-            reasons.append("%s: %s" % (path, ", ".join(attribute_changes)))
-    return results, reasons, diffs
-
-
-def remove(module, targets):
-    reasons = []
-    results = []
-    diffs = []
-    for path, field, _content in targets:
-        if not os.path.lexists(path):
-            results.append({"path": path, "changed": False})
-            continue
-        old = None if os.path.islink(path) else read_previous(module, path, field)
-        if not module.check_mode:
-            try:
-                os.unlink(path)
-            except OSError as exc:
-                if exc.errno != errno.ENOENT:
-                    module.fail_json(
-                        msg="%s.path: cannot remove %s (%s). Fix the permissions of its directory or remove it by hand."
-                        % (field, path, exc),
-                        field=field + ".path",
-                        path=path,
-                        changed=bool(reasons),
-                        files=results,
-                        changed_reasons=reasons,
-                    )
-        results.append({"path": path, "changed": True})
-        reasons.append("%s: removed" % path)
-        diffs.append(diff_entry(path, old, None))
-    return results, reasons, diffs
+ARGUMENT_SPEC = dict(
+    files=dict(
+        type="list",
+        elements="dict",
+        required=True,
+        options=dict(
+            path=dict(type="path", required=True),
+            content=dict(type="str"),
+        ),
+    ),
+    state=dict(type="str", choices=["present", "absent"], default="present"),
+    directory=dict(type="path"),
+    mode=dict(type="str", default="0644"),
+    directory_mode=dict(type="str", default="0755"),
+    owner=dict(type="str"),
+    group=dict(type="str"),
+)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            files=dict(
-                type="list",
-                elements="dict",
-                required=True,
-                options=dict(
-                    path=dict(type="path", required=True),
-                    content=dict(type="str"),
-                ),
-            ),
-            state=dict(type="str", choices=["present", "absent"], default="present"),
-            directory=dict(type="path"),
-            mode=dict(type="str", default="0644"),
-            directory_mode=dict(type="str", default="0755"),
-            owner=dict(type="str"),
-            group=dict(type="str"),
-            # Accepted and ignored: module_defaults of group/webnic.ssl.webnic pass them to every member.
-            api_username=dict(type="str"),
-            api_password=dict(type="str", no_log=True),
-            api_endpoint=dict(type="str"),
-            timeout=dict(type="float"),
-            validate_certs=dict(type="bool"),
-            ca_path=dict(type="path"),
-            api_proxy=dict(type="str", no_log=True),
-            force_ipv4=dict(type="bool"),
-        ),
-        supports_check_mode=True,
-    )
-    targets = check_options(module)
-    if module.params["state"] == "present":
-        results, reasons, diffs = publish(module, targets)
-    else:
-        results, reasons, diffs = remove(module, targets)
+    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    try:
+        targets = validation_files.check_options(module.params)
+        if module.params["state"] == "present":
+            results, reasons, diffs = validation_files.publish(module, targets)
+        else:
+            results, reasons, diffs = validation_files.remove(module, targets)
+    except FieldProblem as problem:
+        fail_problem(module, problem)
     result = {"changed": bool(reasons), "files": results, "changed_reasons": reasons}
     if module._diff:
         result["diff"] = diffs

@@ -502,7 +502,8 @@ def test_bad_input_fails_naming_the_field(scene, tmp_path, case_id, module, args
     work = tmp_path / "work"
     work.mkdir()
     names = dict(scene, work=str(work))
-    full = connection_args(sim)
+    # The host-side modules take no connection option (they call no API).
+    full = {} if module in (webnic_ssl_cert_install, webnic_ssl_validation_file) else connection_args(sim)
     full.update(_resolve(args, names))
     full = {k: v for k, v in full.items() if v is not None}
     key_before = snapshot([scene["key"], scene["other_key"], scene["locked_key"], scene["cert"]])

@@ -23,21 +23,11 @@ import pwd
 import stat
 import tempfile
 
+from .failures import FieldProblem
 
-class PathError(ValueError):
+
+class PathError(FieldProblem):
     """A destination path this collection will not write: ``field`` names the option, ``fix`` what to do."""
-
-    def __init__(self, field, problem, fix=None):
-        super(PathError, self).__init__("%s: %s" % (field, problem))
-        self.field = field
-        self.problem = problem
-        self.fix = fix
-
-    def render(self):
-        msg = "%s: %s." % (self.field, self.problem.rstrip("."))
-        if self.fix:
-            msg = "%s %s." % (msg, self.fix.rstrip("."))
-        return msg
 
 
 def check_destination(field, path, allow_link=False):
@@ -225,6 +215,52 @@ def _fsync_directory(directory):
         os.close(fd)
 
 
+def _final_mode_and_owner(path, existing, wanted_mode, uid, gid):
+    """The mode and owner the new file gets: as asked, else those of the file it replaces (a new file
+    gets ``0666 & ~umask``). ``uid``/``gid`` ``None`` means no chown is needed."""
+    if wanted_mode is None:
+        if existing is not None:
+            wanted_mode = stat.S_IMODE(os.stat(path).st_mode)
+        else:
+            umask = os.umask(0)
+            os.umask(umask)
+            wanted_mode = 0o666 & ~umask
+    if existing is not None and (uid is None or gid is None):
+        st = os.stat(path)
+        uid = st.st_uid if uid is None else uid
+        gid = st.st_gid if gid is None else gid
+        if uid == os.geteuid() and gid == os.getegid():
+            uid = gid = None  # nothing to chown; avoids EPERM for non-root users
+    return wanted_mode, uid, gid
+
+
+def _replace(module, path, directory, content, attributes, backup):
+    """Write ``content`` to a 0600 temporary file in ``directory``, give it ``attributes`` (mode,
+    uid, gid), keep a backup of ``path`` when asked, and rename it over ``path``. The backup file or
+    ``None``; fails the module on an I/O error, leaving no temporary file behind."""
+    backup_file = None
+    fd, tmp_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
+    try:
+        try:
+            # mkstemp creates the file 0600: the content is never readable by others.
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(content)
+                handle.flush()
+                os.fsync(handle.fileno())
+            _apply_attributes(tmp_path, *attributes)
+            if backup:
+                backup_file = module.backup_local(path)
+            os.rename(tmp_path, path)
+            tmp_path = None
+            _fsync_directory(directory)
+        except (OSError, IOError) as exc:
+            module.fail_json(msg="Cannot write %s: %s" % (path, exc), path=path)
+    finally:
+        if tmp_path is not None and os.path.exists(tmp_path):
+            os.unlink(tmp_path)
+    return backup_file
+
+
 def write_atomic(module, path, content, mode=None, owner=None, group=None, backup=False):
     """Make ``path`` hold ``content`` (bytes) with ``mode``/``owner``/``group``.
 
@@ -271,41 +307,8 @@ def write_atomic(module, path, content, mode=None, owner=None, group=None, backu
     context = None
     if module.selinux_enabled():
         context = module.selinux_context(path) if existing is not None else module.selinux_default_context(path)
-
-    if wanted_mode is None:
-        if existing is not None:
-            wanted_mode = stat.S_IMODE(os.stat(path).st_mode)
-        else:
-            umask = os.umask(0)
-            os.umask(umask)
-            wanted_mode = 0o666 & ~umask
-    if existing is not None and (uid is None or gid is None):
-        st = os.stat(path)
-        uid = st.st_uid if uid is None else uid
-        gid = st.st_gid if gid is None else gid
-        if uid == os.geteuid() and gid == os.getegid():
-            uid = gid = None  # nothing to chown; avoids EPERM for non-root users
-
-    backup_file = None
-    fd, tmp_path = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), suffix=".tmp", dir=directory)
-    try:
-        try:
-            # mkstemp creates the file 0600: the content is never readable by others.
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(content)
-                handle.flush()
-                os.fsync(handle.fileno())
-            _apply_attributes(tmp_path, wanted_mode, uid, gid)
-            if backup and existing is not None:
-                backup_file = module.backup_local(path)
-            os.rename(tmp_path, path)
-            tmp_path = None
-            _fsync_directory(directory)
-        except (OSError, IOError) as exc:
-            module.fail_json(msg="Cannot write %s: %s" % (path, exc), path=path)
-    finally:
-        if tmp_path is not None and os.path.exists(tmp_path):
-            os.unlink(tmp_path)
+    attributes = _final_mode_and_owner(path, existing, wanted_mode, uid, gid)
+    backup_file = _replace(module, path, directory, content, attributes, backup and existing is not None)
     if context is not None:
         module.set_context_if_different(path, context, False)
     return True, backup_file

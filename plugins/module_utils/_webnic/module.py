@@ -14,6 +14,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 
 from .client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, WebNICClient, api_url
 from .errors import WebNICError
+from .failures import fail_field
 
 CONNECTION_ARGUMENT_SPEC = dict(
     api_username=dict(type="str", fallback=(env_fallback, ["WEBNIC_API_USERNAME"])),
@@ -63,10 +64,7 @@ class WebNICModule(AnsibleModule):
 
     def fail_field(self, field, problem, fix=None, **extra):
         """Fail on bad input, naming the option and what to do about it."""
-        msg = "%s: %s." % (field, problem.rstrip("."))
-        if fix:
-            msg = "%s %s" % (msg, fix.rstrip(".") + ".")
-        self.fail_json(msg=msg, field=field, **extra)
+        fail_field(self, field, problem, fix, **extra)
 
     # ------------------------------------------------------------------ client
 

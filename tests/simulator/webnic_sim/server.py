@@ -23,7 +23,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import api
 from . import ca as calib
-from .errors import ApiFailure
+from .common import Raw, Request
+from .errors import ApiFailure, field_error
 
 OK_MESSAGE = "Command completed successfully."
 FAULT_MODES = ("status", "drop_after_commit", "drop_before", "delay", "malformed", "retry_after", "null_data")
@@ -47,9 +48,9 @@ class Faults:
         endpoint = spec.get("endpoint")
         mode = spec.get("mode")
         if not isinstance(endpoint, str) or not endpoint:
-            raise api.field_error("endpoint", 'is required: "METHOD /path/{template}" or "*"')
+            raise field_error("endpoint", 'is required: "METHOD /path/{template}" or "*"')
         if mode not in FAULT_MODES:
-            raise api.field_error("mode", f"must be one of {', '.join(FAULT_MODES)}")
+            raise field_error("mode", f"must be one of {', '.join(FAULT_MODES)}")
         try:
             fault = {
                 "endpoint": endpoint,
@@ -60,7 +61,7 @@ class Faults:
                 "retry_after": int(spec.get("retry_after", 1)),
             }
         except (TypeError, ValueError):
-            raise api.field_error("status", "status, count, retry_after must be integers and delay a number") from None
+            raise field_error("status", "status, count, retry_after must be integers and delay a number") from None
         with self.lock:
             self.items.append(fault)
         return fault
@@ -197,7 +198,7 @@ class Handler(BaseHTTPRequestHandler):
             # The call is carried out, but the success answer carries no data (e.g. no order id).
             self.respond(path, 200, {"code": "1000", "message": OK_MESSAGE, "data": None}, extra)
             return
-        if isinstance(body, api.Raw):
+        if isinstance(body, Raw):
             self.send_bytes(
                 path,
                 status,
@@ -219,8 +220,8 @@ class Handler(BaseHTTPRequestHandler):
             with backend.store.transaction():
                 if route[3]:
                     backend.authenticate(headers)
-                data = getattr(backend, route[2])(api.Request(self.command, path, query, body, headers, params))
-            if isinstance(data, api.Raw):
+                data = getattr(backend, route[2])(Request(self.command, path, query, body, headers, params))
+            if isinstance(data, Raw):
                 return 200, data, None
             return 200, {"code": "1000", "message": OK_MESSAGE, "data": data}, None
         except ApiFailure as failure:
@@ -239,13 +240,13 @@ class Handler(BaseHTTPRequestHandler):
             if route == "METHOD":
                 raise ApiFailure(405, "SSL4005", f"Method {self.command} is not allowed on {path}")
             body = self.parse_body(raw_body, headers)
-            request = api.Request(self.command, path, query, body, headers, params)
+            request = Request(self.command, path, query, body, headers, params)
             if route[2] is None:
                 data = self.server_admin(path, request)
             else:
                 with backend.store.transaction():
                     data = getattr(backend, route[2])(request)
-            if isinstance(data, api.Raw):
+            if isinstance(data, Raw):
                 self.send_bytes(path, 200, data.content, data.content_type)
                 return
             self.respond(path, 200, data)

@@ -10,7 +10,6 @@ import threading
 import pytest
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.client import USER_AGENT, WebNICClient, proxies_for
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.endpoints import ENDPOINTS
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import (
     AmbiguousWriteError,
     ApiError,
@@ -27,50 +26,6 @@ def make_client(sim, cache_dir, password=PASSWORD, **kwargs):
     if sim.url.startswith("https") and "ca_path" not in kwargs and kwargs.get("validate_certs", True):
         kwargs["ca_path"] = sim.ca_path
     return WebNICClient(sim.url, "api-demo", password, **kwargs)
-
-
-def test_every_contract_endpoint_is_in_the_table():
-    paths = {(e.method, e.path) for e in ENDPOINTS.values()}
-    for expected in [
-        ("POST", "/reseller/v2/api-user/token"),
-        ("GET", "/reseller/v2/balance"),
-        ("GET", "/ssl/v2/orders/info"),
-        ("POST", "/ssl/v2/orders/search"),
-        ("POST", "/ssl/v2/orders/new"),
-        ("POST", "/ssl/v2/orders/{orderId}/cancel"),
-        ("POST", "/ssl/v2/orders/{orderId}/renew"),
-        ("POST", "/ssl/v2/orders/{orderId}/reissue"),
-        ("POST", "/ssl/v2/orders/{orderId}/download/format/{format}"),
-        ("GET", "/ssl/v2/orders/statistics"),
-        ("GET", "/ssl/v2/orders/statistics/graph"),
-        ("GET", "/ssl/v2/orders/{orderId}/dcv-status"),
-        ("PUT", "/ssl/v2/orders/{orderId}/auth"),
-        ("GET", "/ssl/v2/orders/{orderId}/auth/info"),
-        ("GET", "/ssl/v2/domainValidations/approver-list"),
-        ("PUT", "/ssl/v2/orders/{orderId}/approver"),
-        ("POST", "/ssl/v2/orders/{orderId}/approver/send"),
-        ("GET", "/ssl/v2/products/pricing"),
-        ("GET", "/ssl/v2/products/list"),
-        ("GET", "/ssl/v2/products/list/price"),
-        ("GET", "/ssl/v2/products/info"),
-        ("GET", "/ssl/v2/products/rules"),
-        ("POST", "/ssl/v2/csr/generate"),
-        ("POST", "/ssl/v2/csr/decode"),
-        ("POST", "/ssl/v2/contact/create"),
-        ("GET", "/ssl/v2/contact/info"),
-        ("DELETE", "/ssl/v2/contact/{contactId}"),
-        ("POST", "/ssl/v2/organization/create"),
-        ("POST", "/ssl/v2/organization/search"),
-        ("GET", "/ssl/v2/organization/info"),
-        ("PUT", "/ssl/v2/organization/{organizationId}/contact"),
-        ("POST", "/ssl/v2/organization/{organizationId}/validation"),
-        ("GET", "/ssl/v2/organization/{organizationId}/validation"),
-        ("GET", "/dns/v2/zones"),
-        ("GET", "/dns/v2/zone/{zone}/records"),
-        ("POST", "/dns/v2/zone/{zone}/record"),
-        ("DELETE", "/dns/v2/zone/{zone}/record"),
-    ]:
-        assert expected in paths, expected
 
 
 def test_one_token_for_many_calls_and_across_clients(simulator, tmp_path):

@@ -613,21 +613,13 @@ def test_a_failed_write_puts_back_what_was_already_written(tls_dir, material, mo
     assert tree(tls_dir) == before, "the previous files are back and nothing new (file, backup, directory) stays"
 
 
-def test_group_connection_defaults_are_accepted(tls_dir, material):
-    result = install(
-        install_args(
-            tls_dir,
-            material,
-            api_username="someone",
-            api_password="secret-value",
-            api_endpoint="production",
-            timeout=5,
-            validate_certs=True,
-            force_ipv4=False,
-        )
-    )
-    assert not result.failed, result
-    assert "secret-value" not in result["_stdout"]
+def test_connection_options_are_refused_as_the_module_calls_no_api(tls_dir, material):
+    # Host-side: not in the action group webnic (meta/runtime.yml), so module_defaults of
+    # group/webnic.ssl.webnic never reach it, and it takes no api_* option.
+    result = install(install_args(tls_dir, material, api_username="someone", timeout=5))
+    assert result.failed
+    assert "Unsupported parameters" in result["msg"] and "api_username" in result["msg"]
+    assert not (tls_dir / "www.crt").exists()
 
 
 def test_symlinked_file_is_refused_and_its_target_untouched(tls_dir, material):

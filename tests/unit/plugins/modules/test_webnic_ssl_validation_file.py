@@ -204,13 +204,12 @@ def test_a_symlink_is_removed_not_followed(webroot, tmp_path):
     assert target.read_text() == "keep"
 
 
-def test_ignored_api_options_are_accepted(webroot):
-    result = run_module(
-        webnic_ssl_validation_file,
-        args(webroot, api_username="u", api_password="p", api_endpoint="ote", timeout=5.0, validate_certs=True),
-    )
-    assert not result.failed, result.get("msg")
-    assert "p" not in [f.get("content") for f in result["files"]]
+def test_connection_options_are_refused_as_the_module_calls_no_api(webroot):
+    # Host-side: not in the action group webnic (meta/runtime.yml), so it takes no api_* option.
+    result = run_module(webnic_ssl_validation_file, args(webroot, api_username="u", api_password="p"))
+    assert result.failed
+    assert "Unsupported parameters" in result["msg"] and "api_username" in result["msg"]
+    assert not (webroot / ".well-known").exists()
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,41 @@
+# -*- coding: utf-8 -*-
+# Internal to the webnic.ssl collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How every module fails on bad input: one wording, ``<field>: <problem>. <fix>.``, and the
+``field`` key in the result, so a user (and a test) always learns which option to fix and how."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+
+class FieldProblem(ValueError):
+    """Bad input found by a pure check: ``field`` names the option, ``problem`` what is wrong with
+    it, ``fix`` what to do. Modules turn it into :func:`fail_field`."""
+
+    def __init__(self, field, problem, fix=None):
+        super(FieldProblem, self).__init__("%s: %s" % (field, problem))
+        self.field = field
+        self.problem = problem
+        self.fix = fix
+
+    def render(self):
+        return field_message(self.field, self.problem, self.fix)
+
+
+def field_message(field, problem, fix=None):
+    """``"<field>: <problem>. <fix>."`` (trailing dots of ``problem`` and ``fix`` are not doubled)."""
+    msg = "%s: %s." % (field, problem.rstrip("."))
+    if fix:
+        msg = "%s %s." % (msg, fix.rstrip("."))
+    return msg
+
+
+def fail_field(module, field, problem, fix=None, **extra):
+    """Fail ``module`` on bad input, naming the option and what to do about it."""
+    module.fail_json(msg=field_message(field, problem, fix), field=field, **extra)
+
+
+def fail_problem(module, problem, **extra):
+    """:func:`fail_field` for a :class:`FieldProblem` (or anything with field, problem and fix)."""
+    fail_field(module, problem.field, problem.problem, problem.fix, **extra)
