@@ -21,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported, keeps sanity import tests calm
     from urllib import quote
 
-from .endpoints import AUTH, ENDPOINTS, IDEMPOTENT, MONEY, SAFE, WRITE
+from .endpoints import AUTH, ENDPOINTS, IDEMPOTENT, MONEY, SAFE, WRITE, api_url  # api_url: re-exported for module.py
 from .errors import AmbiguousWriteError, ApiError, AuthError, TransportError
 from .tokens import TokenCache
 from .version import COLLECTION_VERSION
@@ -574,8 +574,3 @@ def multipart_fields(body):
     return files or [("bundle", (None, "true"))]
 
 
-def api_url(endpoint):
-    """`production`, `ote` or a URL -> base URL."""
-    from .endpoints import API_ENDPOINTS
-
-    return API_ENDPOINTS.get(endpoint, endpoint).rstrip("/")
