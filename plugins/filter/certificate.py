@@ -58,7 +58,9 @@ class _HostSetting(object):
         return self._settings(host)[self._key]
 
 
-def certificate_plan(hostvars, certificate, hosts, api_endpoint, earlier_fresh_hosts=None, redeploy=False, planning_host=None):
+def certificate_plan(
+    hostvars, certificate, hosts, api_endpoint, earlier_fresh_hosts=None, redeploy=False, planning_host=None
+):
     """The role's plan for ``certificate`` from the ``__certificate_deployed`` results of ``hosts``.
 
     Adds ``report``: the lines the role prints (headline, then one per host).
@@ -84,9 +86,37 @@ def certificate_plan(hostvars, certificate, hosts, api_endpoint, earlier_fresh_h
     return plan
 
 
+def certificate_plans(hostvars, batch, play_hosts_all, groups, api_endpoint, redeploy=False):
+    """The plan of every certificate for the hosts of ``batch`` from their ``__certificate_state`` results.
+
+    See ``role_plan.plan_role``: ``quiet`` tells the role that nothing is to be done on any host.
+    """
+    states = {}
+    for host in batch:
+        state = hostvars[host].get("__certificate_state") if host in hostvars else None
+        if isinstance(state, dict) and isinstance(state.get("certificates"), dict):
+            states[host] = state["certificates"]
+    # With `serial`: the hosts of each certificate's group an earlier batch of this play deployed it to.
+    earlier = {}
+    for certificates in states.values():
+        for name, state in certificates.items():
+            group = (state.get("settings") or {}).get("inventory_group")
+            if name in earlier or not group:
+                continue
+            earlier[name] = [
+                host
+                for host in groups.get(group, [])
+                if host in play_hosts_all
+                and host not in batch
+                and name in (hostvars[host].get("__certificate_fresh") or [])
+            ]
+    return role_plan.plan_role(states, list(batch), api_endpoint, earlier_fresh_hosts=earlier, redeploy=redeploy)
+
+
 class FilterModule(object):
     def filters(self):
         return {
             "certificate_validation_files": certificate_validation_files,
             "certificate_plan": certificate_plan,
+            "certificate_plans": certificate_plans,
         }

@@ -572,5 +572,3 @@ def multipart_fields(body):
         else:
             files.append((key, (None, str(value))))
     return files or [("bundle", (None, "true"))]
-
-

@@ -167,3 +167,91 @@ def plan_report(certificate, plan, deployed_by_host, api_endpoint):
         else:
             lines.append("%s: up to date" % host)
     return lines
+
+
+def attributes_asked(settings):
+    """Whether the files of a certificate that stays must still get an owner, group or mode (no API call)."""
+    asked = "%s%s%s" % (settings.get("owner") or "", settings.get("group") or "", settings.get("pkcs12_path") or "")
+    return bool(asked) or str(settings.get("key_mode")) != "0600"
+
+
+def _quiet_outcome(settings):
+    return {
+        "common_name": settings.get("common_name"),
+        "action": ACTION_NONE,
+        "resumed_order_id": "",
+        "order_id": "",
+        "waiting_for": "",
+        "changed": False,
+        "failed": False,
+    }
+
+
+def plan_role(states, batch, api_endpoint, earlier_fresh_hosts=None, redeploy=False):
+    """The plan of every certificate of the role's list for a batch of hosts, and whether the run is a no-op.
+
+    ``states``: host -> certificate name -> ``{"index", "settings", "deployed"}`` or ``{"index", "error"}``
+    (the ``certificate_host_state`` action's answer on each host of ``batch``).
+    ``earlier_fresh_hosts``: certificate name -> hosts an earlier ``serial`` batch deployed it to.
+
+    Returns ``plans`` (name -> :func:`plan_certificate` result), ``quiet`` (nothing to do on any host:
+    no certificate due, no pending order, no error, no endpoint refusal, no owner/group/mode to apply,
+    no redeploy), ``busy`` (name -> why it is not quiet), ``outcomes`` (host -> name -> the outcome the role
+    publishes when quiet), ``uniform`` (every host has the same outcomes) and ``report`` (the lines to print).
+    """
+    earlier_fresh_hosts = earlier_fresh_hosts or {}
+    states = {host: states[host] for host in batch if isinstance(states.get(host), dict)}
+    indexes = {}
+    for certificates in states.values():
+        for name, state in certificates.items():
+            indexes.setdefault(name, state.get("index", 0))
+    plans, busy, report = {}, {}, []
+    for name in sorted(indexes, key=lambda n: (indexes[n], n)):
+        holders = [host for host in batch if name in states.get(host, {})]
+        errors = ["%s: %s" % (host, states[host][name]["error"]) for host in holders if "error" in states[host][name]]
+        if errors:
+            busy[name] = "cannot be read: " + "; ".join(errors)
+            continue
+        settings_by_host = {host: states[host][name]["settings"] for host in holders}
+        settings = settings_by_host[holders[0]]
+        hosts = [host for host in (settings.get("hosts") or holders) if host in settings_by_host]
+        deployed_by_host = {host: states[host][name].get("deployed") or {} for host in hosts}
+        try:
+            plan = plan_certificate(
+                settings,
+                hosts,
+                deployed_by_host,
+                {host: settings_by_host[host]["privatekey_path"] for host in hosts},
+                api_endpoint,
+                earlier_fresh_hosts=earlier_fresh_hosts.get(name, []),
+                redeploy=redeploy,
+                planning_host=hosts[0] if hosts else None,
+            )
+        except ValueError as exc:
+            busy[name] = str(exc)
+            continue
+        plans[name] = plan
+        report.extend(plan_report(settings, plan, deployed_by_host, api_endpoint))
+        if plan["action"] != ACTION_NONE or plan["redeploy"]:
+            busy[name] = "action %s" % plan["action"]
+        elif any(
+            deployed_by_host[host].get("endpoint_mismatch") and not settings_by_host[host].get("allow_endpoint_change")
+            for host in hosts
+        ):
+            busy[name] = "issued through another endpoint"
+        elif any(attributes_asked(settings_by_host[host]) for host in hosts):
+            busy[name] = "owner, group or modes to apply"
+    outcomes = {}
+    for host in batch:
+        certificates = states.get(host, {})
+        names = sorted(certificates, key=lambda n: (indexes[n], n))
+        outcomes[host] = {name: _quiet_outcome(certificates[name].get("settings") or {}) for name in names}
+    distinct = {repr(sorted(value.items())) for value in outcomes.values()}
+    return {
+        "plans": plans,
+        "quiet": not busy,
+        "busy": busy,
+        "outcomes": outcomes,
+        "uniform": len(distinct) <= 1,
+        "report": report,
+    }
