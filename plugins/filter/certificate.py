@@ -119,4 +119,5 @@ class FilterModule(object):
             "certificate_validation_files": certificate_validation_files,
             "certificate_plan": certificate_plan,
             "certificate_plans": certificate_plans,
+            "certificate_attributes_asked": role_plan.attributes_asked,
         }

@@ -104,7 +104,9 @@ def test_a_key_from_another_endpoint_is_not_reused():
 
 def test_reuse_key_off_requests_a_new_key():
     deployed = {host: healthy(due=True, reasons=["expired"]) for host in HOSTS}
-    result = role_plan.plan_certificate(dict(CERT, reuse_key=False), HOSTS, deployed, KEYS, ENDPOINT, planning_host="h1")
+    result = role_plan.plan_certificate(
+        dict(CERT, reuse_key=False), HOSTS, deployed, KEYS, ENDPOINT, planning_host="h1"
+    )
     assert result["key_source_host"] == ""
     # The path still names the first reusable host, as the role always computed it (unused without a host).
     assert result["key_source_path"] == KEYS["h1"]
@@ -220,3 +222,130 @@ def test_report_lines_per_host():
         "h2: up to date (expires 2027-06-01T00:00:00Z)",
         "h3: up to date",
     ]
+
+
+# The plan of the whole certificate list for a batch (main.yml), and when the role can stop at once.
+
+
+def settings(name="www", hosts=HOSTS, **extra):
+    value = dict(CERT, name=name, hosts=list(hosts), inventory_group="web", key_mode="0600", owner="", group="")
+    value["pkcs12_path"] = ""
+    value["privatekey_path"] = "/etc/ssl/%s.key" % name
+    value.update(extra)
+    return value
+
+
+def states_for(certificates_by_host):
+    """host -> name -> state, from host -> [(name, deployed or error string, settings overrides)]."""
+    states = {}
+    for host, certificates in certificates_by_host.items():
+        states[host] = {}
+        for index, (name, answer, extra) in enumerate(certificates):
+            state = {"index": index, "settings": settings(name, **extra)}
+            if isinstance(answer, str):
+                state = {"index": index, "error": answer}
+            else:
+                state["deployed"] = answer
+            states[host][name] = state
+    return states
+
+
+def test_role_nothing_due_anywhere_is_quiet_with_uniform_outcomes():
+    states = states_for({host: [("www", healthy(), {}), ("api", healthy(), {})] for host in HOSTS})
+    result = role_plan.plan_role(states, HOSTS, ENDPOINT)
+    assert result["quiet"] is True and result["busy"] == {}
+    assert sorted(result["plans"]) == ["api", "www"]
+    assert result["uniform"] is True
+    assert result["outcomes"]["h2"] == {
+        "www": {
+            "common_name": "www.example.com",
+            "action": "none",
+            "resumed_order_id": "",
+            "order_id": "",
+            "waiting_for": "",
+            "changed": False,
+            "failed": False,
+        },
+        "api": result["outcomes"]["h2"]["api"],
+    }
+    assert list(result["outcomes"]["h2"]) == ["www", "api"]  # in list order
+    assert result["report"][0] == "www (www.example.com): nothing due, no API call"
+    assert len(result["report"]) == 2 * (1 + len(HOSTS))
+
+
+def test_role_hosts_serving_different_certificates_are_not_uniform():
+    states = states_for(
+        {"h1": [("www", healthy(), {"hosts": ["h1"]})], "h2": [("api", healthy(), {"hosts": ["h2"]})], "h3": []}
+    )
+    result = role_plan.plan_role(states, HOSTS, ENDPOINT)
+    assert result["quiet"] is True
+    assert result["uniform"] is False
+    assert list(result["outcomes"]["h1"]) == ["www"]
+    assert list(result["outcomes"]["h2"]) == ["api"]
+    assert result["outcomes"]["h3"] == {}
+    assert result["plans"]["www"]["hosts"] == ["h1"]
+
+
+@pytest.mark.parametrize(
+    ("answer_h2", "extra", "redeploy", "why"),
+    [
+        (due("key missing"), {}, False, "action sync"),
+        (healthy(), {}, True, "action sync"),
+        ("cannot template webroot", {}, False, "cannot be read: h2: cannot template webroot"),
+        (healthy(endpoint_mismatch=True), {}, False, "issued through another endpoint"),
+        (healthy(), {"key_mode": "0640"}, False, "owner, group or modes to apply"),
+        (healthy(), {"group": "www-data"}, False, "owner, group or modes to apply"),
+        (healthy(), {"pkcs12_path": "/etc/ssl/www.p12"}, False, "owner, group or modes to apply"),
+    ],
+)
+def test_role_is_busy_when_any_host_needs_work(answer_h2, extra, redeploy, why):
+    states = states_for(
+        {"h1": [("www", healthy(), {})], "h2": [("www", answer_h2, extra)], "h3": [("www", healthy(), {})]}
+    )
+    result = role_plan.plan_role(states, HOSTS, ENDPOINT, redeploy=redeploy)
+    assert result["quiet"] is False
+    assert result["busy"] == {"www": why}
+
+
+def test_role_allowed_endpoint_change_stays_quiet_when_nothing_is_due():
+    states = states_for(
+        {host: [("www", healthy(endpoint_mismatch=True), {"allow_endpoint_change": True})] for host in HOSTS}
+    )
+    assert role_plan.plan_role(states, HOSTS, ENDPOINT)["quiet"] is True
+
+
+def test_role_pending_order_is_busy():
+    metadata = {"order_id": "100", "pending": pending(host="h1")}
+    states = states_for({host: [("www", healthy(metadata=metadata), {})] for host in HOSTS})
+    result = role_plan.plan_role(states, HOSTS, ENDPOINT)
+    assert result["busy"] == {"www": "action order"}
+    assert result["plans"]["www"]["resume_order_id"] == "77"
+
+
+def test_role_one_busy_certificate_keeps_the_plans_of_the_others():
+    states = states_for({host: [("www", healthy(), {}), ("api", due(), {})] for host in HOSTS})
+    result = role_plan.plan_role(states, HOSTS, ENDPOINT)
+    assert result["busy"] == {"api": "action order"}
+    assert result["plans"]["www"]["action"] == "none"
+
+
+def test_role_hosts_outside_the_batch_or_without_state_are_left_out():
+    states = states_for({"h1": [("www", healthy(), {"hosts": ["h1", "h2"]})]})
+    states["h2"] = None  # unreachable: no state registered
+    states["h9"] = states["h1"]  # not in this batch
+    result = role_plan.plan_role(states, ["h1", "h2"], ENDPOINT)
+    assert result["plans"]["www"]["hosts"] == ["h1"]
+    assert sorted(result["outcomes"]) == ["h1", "h2"] and result["outcomes"]["h2"] == {}
+
+
+def test_role_earlier_batches_count_as_sources():
+    states = states_for({host: [("www", due(), {})] for host in HOSTS})
+    result = role_plan.plan_role(states, HOSTS, ENDPOINT, earlier_fresh_hosts={"www": ["h0"]})
+    assert result["plans"]["www"]["action"] == "sync"
+    assert result["plans"]["www"]["source_host"] == "h0"
+
+
+def test_attributes_asked():
+    assert role_plan.attributes_asked({"key_mode": "0600"}) is False
+    assert role_plan.attributes_asked({"key_mode": 416}) is True  # an unquoted mode goes to the checks
+    assert role_plan.attributes_asked({"key_mode": "0600", "owner": "root"}) is True
