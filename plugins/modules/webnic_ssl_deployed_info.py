@@ -133,7 +133,7 @@ options:
         O(privatekey_path), O(fullchain_path), O(chain_path), O(combined_path), O(metadata_path),
         O(common_name), O(subject_alt_names), O(remaining_days), O(remaining_percentage),
         O(renew_issued_before), O(min_certificate_age), O(api_endpoint), O(privatekey_passphrase))
-        with the same defaults, plus C(name), the key of its answer in RV(certificates) (default: its
+        with the same defaults, plus C(name), the key of its answer in RV(certificates) (by default its
         O(certificate_path)).
       - An entry whose options are invalid is answered with C(failed=true) and C(msg); the others are
         still read.

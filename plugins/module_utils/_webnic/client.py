@@ -21,7 +21,7 @@ try:
 except ImportError:  # pragma: no cover - Python 2 is not supported, keeps sanity import tests calm
     from urllib import quote
 
-from .endpoints import AUTH, ENDPOINTS, IDEMPOTENT, MONEY, SAFE, WRITE, api_url  # api_url: re-exported for module.py
+from .endpoints import AUTH, ENDPOINTS, IDEMPOTENT, MONEY, SAFE, WRITE
 from .errors import AmbiguousWriteError, ApiError, AuthError, TransportError
 from .tokens import TokenCache
 from .version import COLLECTION_VERSION
