@@ -60,6 +60,14 @@ def write_certificate(ssl_dir, name, common_name):
     (ssl_dir / f"{name}.webnic.json").write_text(json.dumps(metadata))
 
 
+def published_facts(output):
+    """host -> its webnic_ssl_certificates, from the debug lines of the playbook's second play."""
+    return {
+        match.group(1): json.loads(match.group(2))
+        for match in re.finditer(r'"FLOOR (h\d) (\{.*\})"', output.replace('\\"', '"'))
+    }
+
+
 def test_nothing_due_reads_each_host_once_and_publishes_each_hosts_own_outcomes(tmp_path):
     inventory = b.make_fleet(tmp_path, 3)
     data = yaml.safe_load(inventory.read_text())
@@ -71,15 +79,13 @@ def test_nothing_due_reads_each_host_once_and_publishes_each_hosts_own_outcomes(
 
     env = b.playbook_env(ENDPOINT, tmp_path / "controller")
     timings = tmp_path / "floor.tasks.json"
-    run = b.run_playbook(Path(__file__).parent / "playbooks" / "floor.yml", inventory, env, timings=timings)
+    playbook = Path(__file__).parent / "playbooks" / "floor.yml"
+    run = b.run_playbook(playbook, inventory, env, timings=timings)
     assert run.returncode == 0, run.tail()
     assert {host: counts.get("changed", 0) for host, counts in run.recap.items()} == {"h1": 0, "h2": 0, "h3": 0}
     assert "nothing due, no API call" in run.output
 
-    published = {
-        match.group(1): json.loads(match.group(2))
-        for match in re.finditer(r'"FLOOR (h\d) (\{.*\})"', run.output.replace('\\"', '"'))
-    }
+    published = published_facts(run.output)
     assert sorted(published) == ["h1", "h2", "h3"], run.tail()
     assert sorted(published["h1"]) == ["api", "www"]
     assert sorted(published["h2"]) == ["www"] and sorted(published["h3"]) == ["www"]
@@ -91,6 +97,24 @@ def test_nothing_due_reads_each_host_once_and_publishes_each_hosts_own_outcomes(
         "waiting_for": "",
         "changed": False,
         "failed": False,
+    }
+
+    # Every host serving the same certificates: one run_once task publishes the outcome on all of them.
+    only_www = [
+        {
+            "name": "www",
+            "common_name": "www.example.test",
+            "inventory_group": "fleet",
+            "server_type": "none",
+            "dir": "{{ host_dir }}/ssl",
+        }
+    ]
+    uniform = b.run_playbook(playbook, inventory, env, extra_vars={"certificate_list": only_www})
+    assert uniform.returncode == 0, uniform.tail()
+    assert {host: sorted(value) for host, value in published_facts(uniform.output).items()} == {
+        "h1": ["www"],
+        "h2": ["www"],
+        "h3": ["www"],
     }
 
     tasks = json.loads(timings.read_text())["tasks"]
