@@ -9,6 +9,7 @@ __metaclass__ = type
 import posixpath
 
 from ansible.errors import AnsibleFilterError
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import role_plan
 
 
 def certificate_validation_files(dcv_entries, settings):
@@ -37,6 +38,86 @@ def certificate_validation_files(dcv_entries, settings):
     return files
 
 
+class _HostSetting(object):
+    """host -> one setting of the certificate on that host, read from its ``__certificate`` fact on demand."""
+
+    def __init__(self, hostvars, key):
+        self._hostvars = hostvars
+        self._key = key
+
+    def _settings(self, host):
+        if host not in self._hostvars:
+            return {}
+        settings = self._hostvars[host].get("__certificate")
+        return settings if isinstance(settings, dict) else {}
+
+    def __contains__(self, host):
+        return self._key in self._settings(host)
+
+    def __getitem__(self, host):
+        return self._settings(host)[self._key]
+
+
+def certificate_plan(
+    hostvars, certificate, hosts, api_endpoint, earlier_fresh_hosts=None, redeploy=False, planning_host=None
+):
+    """The role's plan for ``certificate`` from the ``__certificate_deployed`` results of ``hosts``.
+
+    Adds ``report``: the lines the role prints (headline, then one per host).
+    """
+    deployed_by_host = {}
+    for host in hosts:
+        deployed = hostvars[host].get("__certificate_deployed") if host in hostvars else None
+        deployed_by_host[host] = deployed if isinstance(deployed, dict) else {}
+    try:
+        plan = role_plan.plan_certificate(
+            certificate,
+            hosts,
+            deployed_by_host,
+            _HostSetting(hostvars, "privatekey_path"),
+            api_endpoint,
+            earlier_fresh_hosts=earlier_fresh_hosts or [],
+            redeploy=redeploy,
+            planning_host=planning_host,
+        )
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
+    plan["report"] = role_plan.plan_report(certificate, plan, deployed_by_host, api_endpoint)
+    return plan
+
+
+def certificate_plans(hostvars, batch, play_hosts_all, groups, api_endpoint, redeploy=False):
+    """The plan of every certificate for the hosts of ``batch`` from their ``__certificate_state`` results.
+
+    See ``role_plan.plan_role``: ``quiet`` tells the role that nothing is to be done on any host.
+    """
+    states = {}
+    for host in batch:
+        state = hostvars[host].get("__certificate_state") if host in hostvars else None
+        if isinstance(state, dict) and isinstance(state.get("certificates"), dict):
+            states[host] = state["certificates"]
+    # With `serial`: the hosts of each certificate's group an earlier batch of this play deployed it to.
+    earlier = {}
+    for certificates in states.values():
+        for name, state in certificates.items():
+            group = (state.get("settings") or {}).get("inventory_group")
+            if name in earlier or not group:
+                continue
+            earlier[name] = [
+                host
+                for host in groups.get(group, [])
+                if host in play_hosts_all
+                and host not in batch
+                and name in (hostvars[host].get("__certificate_fresh") or [])
+            ]
+    return role_plan.plan_role(states, list(batch), api_endpoint, earlier_fresh_hosts=earlier, redeploy=redeploy)
+
+
 class FilterModule(object):
     def filters(self):
-        return {"certificate_validation_files": certificate_validation_files}
+        return {
+            "certificate_validation_files": certificate_validation_files,
+            "certificate_plan": certificate_plan,
+            "certificate_plans": certificate_plans,
+            "certificate_attributes_asked": role_plan.attributes_asked,
+        }

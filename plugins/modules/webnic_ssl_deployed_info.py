@@ -43,8 +43,8 @@ options:
   certificate_path:
     description:
       - The deployed certificate, a full chain (leaf first) or the leaf alone (PEM).
+      - Required unless O(certificates) is given.
     type: path
-    required: true
   privatekey_path:
     description:
       - The deployed private key. When given, a missing key or a key that does not match the
@@ -122,37 +122,24 @@ options:
     description:
       - The WebNIC endpoint the certificate should come from (V(production), V(ote) or a URL).
         When the metadata names another one, RV(endpoint_mismatch) is true.
-      - Falls back to E(WEBNIC_API_ENDPOINT), so the group's C(module_defaults) set it too.
+      - Falls back to E(WEBNIC_API_ENDPOINT).
+      - With O(certificates), the endpoint of every entry that names none.
     type: str
-  api_username:
+  certificates:
     description:
-      - Ignored (this module calls no API); accepted so that C(module_defaults) of
-        C(group/webnic.ssl.webnic) apply to it.
-    type: str
-  api_password:
-    description:
-      - Ignored, see O(api_username).
-    type: str
-  timeout:
-    description:
-      - Ignored, see O(api_username).
-    type: float
-  validate_certs:
-    description:
-      - Ignored, see O(api_username).
-    type: bool
-  ca_path:
-    description:
-      - Ignored, see O(api_username).
-    type: path
-  api_proxy:
-    description:
-      - Ignored, see O(api_username).
-    type: str
-  force_ipv4:
-    description:
-      - Ignored, see O(api_username).
-    type: bool
+      - Several certificates of the host in one module run (the C(webnic.ssl.certificate) role reads every
+        certificate of a host this way, so a nightly run costs one module run per host).
+      - Each entry takes the single-certificate options of this module (O(certificate_path) required,
+        O(privatekey_path), O(fullchain_path), O(chain_path), O(combined_path), O(metadata_path),
+        O(common_name), O(subject_alt_names), O(remaining_days), O(remaining_percentage),
+        O(renew_issued_before), O(min_certificate_age), O(api_endpoint), O(privatekey_passphrase))
+        with the same defaults, plus C(name), the key of its answer in RV(certificates) (by default its
+        O(certificate_path)).
+      - An entry whose options are invalid is answered with C(failed=true) and C(msg); the others are
+        still read.
+      - Mutually exclusive with O(certificate_path).
+    type: list
+    elements: dict
 requirements:
   - cryptography >= 41
 seealso:
@@ -181,6 +168,20 @@ EXAMPLES = r"""
     metadata_path: /etc/ssl/certs/www.example.com.webnic.json
   register: served
 
+- name: Every certificate of the host in one module run
+  webnic.ssl.webnic_ssl_deployed_info:
+    api_endpoint: production
+    certificates:
+      - name: www
+        certificate_path: /etc/ssl/webnic/www.crt
+        privatekey_path: /etc/ssl/webnic/www.key
+        metadata_path: /etc/ssl/webnic/www.webnic.json
+      - name: api
+        certificate_path: /etc/ssl/webnic/api.crt
+        privatekey_path: /etc/ssl/webnic/api.key
+        remaining_days: 30
+  register: host_certificates
+
 - name: Say why
   ansible.builtin.debug:
     msg: "{{ 'renew: ' ~ (deployed.reasons | join('; ')) if deployed.due else 'nothing to do' }}"
@@ -194,12 +195,12 @@ EXAMPLES = r"""
 RETURN = r"""
 exists:
   description: Whether O(certificate_path) exists.
-  returned: always
+  returned: always, without O(certificates)
   type: bool
   sample: true
 due:
   description: Whether the certificate must be renewed or replaced (RV(reasons) is not empty).
-  returned: always
+  returned: always, without O(certificates)
   type: bool
   sample: false
 reasons:
@@ -208,7 +209,7 @@ reasons:
     - 'The reasons about O(fullchain_path), O(chain_path) and O(combined_path) start with the file, for example
       C(/etc/nginx/ssl/www.example.com.fullchain.pem missing) or
       C(/etc/haproxy/certs/www.example.com.pem: key does not match).'
-  returned: always
+  returned: always, without O(certificates)
   type: list
   elements: str
   sample: ["25.0 days left, inside remaining_days=30 (expires 2027-01-01T00:00:00Z)"]
@@ -247,24 +248,33 @@ names:
   sample: ["www.example.com", "example.com"]
 key_matches:
   description: Whether the key in O(privatekey_path) matches the certificate; null when not checked.
-  returned: always
+  returned: always, without O(certificates)
   type: bool
   sample: true
 metadata:
   description: The content of O(metadata_path); null when not given or not readable.
-  returned: always
+  returned: always, without O(certificates)
   type: dict
   sample: {"order_id": "10023", "api_endpoint": "production", "product_key": "ssl123", "common_name": "www.example.com"}
 endpoint_mismatch:
   description: True when O(api_endpoint) and the metadata's C(api_endpoint) name different endpoints.
-  returned: always
+  returned: always, without O(certificates)
   type: bool
   sample: false
 order_id:
   description: The order id from the metadata, when there is one.
-  returned: always
+  returned: always, without O(certificates)
   type: str
   sample: "10023"
+certificates:
+  description:
+    - With O(certificates), the answer for each entry by its C(name); each answer holds the keys
+      documented here for a single certificate (RV(due), RV(reasons), RV(key_matches), ...), or
+      C(failed=true) and C(msg) when the entry's options are invalid.
+    - The single-certificate keys (RV(due), RV(reasons) ...) are not returned with O(certificates).
+  returned: when O(certificates) is given
+  type: dict
+  sample: {"www": {"due": false, "reasons": [], "exists": true, "key_matches": true}}
 changed_reasons:
   description: Why the task changed something. Always empty, as this module only reads.
   returned: always
@@ -273,281 +283,30 @@ changed_reasons:
   sample: []
 """
 
-import datetime
-import json
-import re
-
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
-
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.endpoints import API_ENDPOINTS
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.files import read_file
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.orders import check_renewal_options, renewal_decision
-
-
-def endpoint_url(value):
-    text = str(value or "").strip()
-    return API_ENDPOINTS.get(text.lower(), text).rstrip("/").lower()
-
-
-def fail_field(module, field, problem, fix):
-    module.fail_json(msg="%s: %s. %s." % (field, problem, fix), field=field)
-
-
-def read_metadata(path):
-    """(metadata dict or None, reason or None)."""
-    try:
-        data = read_file(path)
-    except (IOError, OSError) as exc:
-        return None, "metadata missing (%s: %s)" % (path, exc)
-    if data is None:
-        return None, "metadata missing"
-    try:
-        metadata = json.loads(data.decode("utf-8"))
-    except (ValueError, UnicodeDecodeError) as exc:
-        return None, "metadata missing (%s is not JSON: %s)" % (path, exc)
-    if not isinstance(metadata, dict):
-        return None, "metadata missing (%s does not hold a JSON object)" % path
-    return metadata, None
-
-
-_PEM_PRIVATE_KEY = re.compile(
-    b"-----BEGIN ((?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY)-----.+?-----END \\1-----", re.DOTALL
-)
-
-
-def read_served(path):
-    """(bytes or None, reason or None) of a served file: a missing or unreadable one is a reason."""
-    try:
-        data = read_file(path)
-    except (IOError, OSError) as exc:
-        return None, "%s unreadable (%s)" % (path, exc.strerror or exc)
-    if data is None:
-        return None, "%s missing" % path
-    return data, None
-
-
-def served_certificates(path, data):
-    """(certificates of ``data`` in file order, reason or None)."""
-    try:
-        return crypto.load_certificates(data), None
-    except crypto.CryptoInputError as exc:
-        return None, "%s unreadable (%s)" % (path, exc.problem)
-
-
-def first_certificate_reason(path, certs, cert):
-    """Why the first certificate of ``certs`` is not ``cert`` (None when it is)."""
-    if not certs:
-        return "%s unreadable (no certificate in it)" % path
-    if cert is None:
-        return None  # the certificate itself is unreadable or missing: already due
-    if crypto.certificate_fingerprint(certs[0]) != crypto.certificate_fingerprint(cert):
-        return "%s holds another certificate (serial %s)" % (path, "%x" % certs[0].serial_number)
-    return None
-
-
-def served_file_reasons(params, cert, key):
-    """Why the served full chain, chain or combined PEM would not serve ``cert`` (with ``key``)."""
-    reasons = []
-    if params["fullchain_path"]:
-        path = params["fullchain_path"]
-        data, problem = read_served(path)
-        certs = None
-        if data is not None:
-            certs, problem = served_certificates(path, data)
-        if certs is not None:
-            problem = first_certificate_reason(path, certs, cert)
-        if problem:
-            reasons.append(problem)
-
-    if params["chain_path"]:
-        path = params["chain_path"]
-        data, problem = read_served(path)
-        certs = None
-        if data is not None:
-            certs, problem = served_certificates(path, data)
-        if certs and cert is not None and cert.issuer != cert.subject:
-            issued = [c for c in certs if c.subject == cert.issuer and crypto.certificate_signed_by(cert, c)]
-            if not issued:
-                problem = "%s holds another chain (none of its %d certificates issued the certificate)" % (
-                    path,
-                    len(certs),
-                )
-        if problem:
-            reasons.append(problem)
-
-    if params["combined_path"]:
-        path = params["combined_path"]
-        data, problem = read_served(path)
-        certs = None
-        if data is not None:
-            certs, problem = served_certificates(path, data)
-        if certs is not None:
-            problem = first_certificate_reason(path, certs, cert)
-        if problem:
-            reasons.append(problem)
-        if data is not None:
-            match = _PEM_PRIVATE_KEY.search(data)
-            served_key = None
-            if not match:
-                reasons.append("%s: no private key" % path)
-            else:
-                passphrase = params["privatekey_passphrase"] if b"ENCRYPTED" in match.group(0) else None
-                try:
-                    served_key = crypto.load_private_key(match.group(0), passphrase)
-                except crypto.CryptoInputError as exc:
-                    reasons.append("%s: key unreadable (%s)" % (path, exc.problem))
-            reference = key if key is not None else cert
-            if served_key is not None and reference is not None and not crypto.same_public_key(served_key, reference):
-                reasons.append("%s: key does not match" % path)
-    return reasons
-
-
-def wanted_names(params, metadata):
-    if params["common_name"] or params["subject_alt_names"]:
-        names = [params["common_name"]] if params["common_name"] else []
-        names += list(params["subject_alt_names"] or [])
-    elif metadata and metadata.get("common_name"):
-        names = [metadata["common_name"], *list(metadata.get("subject_alt_names") or [])]
-    else:
-        return None
-    return sorted({crypto.comparable_name(n) for n in names if n and str(n).strip()})
-
-
-def run(module):
-    params = module.params
-    problems = check_renewal_options(
-        params["remaining_days"],
-        params["remaining_percentage"],
-        params["renew_issued_before"],
-        params["min_certificate_age"],
-    )
-    if problems:
-        fail_field(module, *problems[0])
-
-    result = {
-        "changed": False,
-        "changed_reasons": [],
-        "exists": False,
-        "due": False,
-        "reasons": [],
-        "key_matches": None,
-        "metadata": None,
-        "endpoint_mismatch": False,
-        "order_id": None,
-    }
-    reasons = result["reasons"]
-
-    metadata = None
-    if params["metadata_path"]:
-        metadata, problem = read_metadata(params["metadata_path"])
-        if problem:
-            reasons.append(problem)
-        result["metadata"] = metadata
-        if metadata and metadata.get("order_id") not in (None, ""):
-            result["order_id"] = str(metadata["order_id"])
-    if metadata and params["api_endpoint"] and metadata.get("api_endpoint"):
-        result["endpoint_mismatch"] = endpoint_url(metadata["api_endpoint"]) != endpoint_url(params["api_endpoint"])
-
-    cert = None
-    missing = "no certificate"
-    try:
-        data = read_file(params["certificate_path"])
-    except (IOError, OSError) as exc:
-        data = None
-        missing = "no certificate (%s)" % exc
-    if data is None:
-        reasons.append(missing)
-    else:
-        result["exists"] = True
-        try:
-            cert = crypto.split_leaf_and_chain(crypto.load_certificates(data))[0]
-        except crypto.CryptoInputError as exc:
-            reasons.append("certificate unreadable (%s)" % exc.problem)
-        else:
-            if cert is None:
-                reasons.append("certificate unreadable (no certificate in %s)" % params["certificate_path"])
-
-    key = None
-    if params["privatekey_path"]:
-        key_data = read_file(params["privatekey_path"])
-        if key_data is None:
-            reasons.append("key missing")
-        else:
-            try:
-                key = crypto.load_private_key(key_data, params["privatekey_passphrase"])
-            except crypto.CryptoInputError as exc:
-                reasons.append("key unreadable (%s)" % exc.problem)
-
-    if cert is not None:
-        facts = crypto.parse_certificate(cert)
-        names = list(facts["subject_alt_names"])
-        if facts["common_name"] and facts["common_name"] not in names:
-            names.insert(0, facts["common_name"])
-        now = datetime.datetime.now(crypto.certificate_not_after(cert).tzinfo)
-        remaining = crypto.certificate_not_after(cert) - now
-        result.update(
-            serial=facts["serial"],
-            fingerprint=facts["fingerprint_sha256"],
-            issuer=facts["issuer_string"],
-            not_before=facts["not_before"],
-            not_after=facts["not_after"],
-            days_remaining=int(remaining.total_seconds() // 86400),
-            names=names,
-        )
-        if key is not None:
-            result["key_matches"] = crypto.key_matches_certificate(key, cert)
-            if not result["key_matches"]:
-                reasons.append("key does not match")
-        wanted = wanted_names(params, metadata)
-        _due, rule_reasons = renewal_decision(
-            crypto.certificate_not_before(cert),
-            crypto.certificate_not_after(cert),
-            now,
-            cert_names=names if wanted is not None else None,
-            wanted_names=wanted,
-            remaining_days=params["remaining_days"],
-            remaining_percentage=params["remaining_percentage"],
-            issued_before=params["renew_issued_before"],
-            min_age_hours=params["min_certificate_age"],
-        )
-        reasons[:0] = rule_reasons
-    reasons.extend(served_file_reasons(params, cert, key))
-    result["due"] = bool(reasons)
-    return result
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, deployed
 
 
 def main():
+    certificate_options = dict(deployed.CERTIFICATE_SPEC)
+    del certificate_options["name"]
+    certificate_options["certificate_path"] = dict(type="path")
+    certificate_options["api_endpoint"] = dict(type="str", fallback=(env_fallback, ["WEBNIC_API_ENDPOINT"]))
     module = AnsibleModule(
-        argument_spec=dict(
-            certificate_path=dict(type="path", required=True),
-            privatekey_path=dict(type="path"),
-            privatekey_passphrase=dict(type="str", no_log=True),
-            fullchain_path=dict(type="path"),
-            chain_path=dict(type="path"),
-            combined_path=dict(type="path"),
-            metadata_path=dict(type="path"),
-            common_name=dict(type="str"),
-            subject_alt_names=dict(type="list", elements="str"),
-            remaining_days=dict(type="int"),
-            remaining_percentage=dict(type="float", default=33.3),
-            renew_issued_before=dict(type="str"),
-            min_certificate_age=dict(type="float", default=24.0),
-            api_endpoint=dict(type="str", fallback=(env_fallback, ["WEBNIC_API_ENDPOINT"])),
-            # Accepted and ignored: module_defaults of group/webnic.ssl.webnic pass them to every member.
-            api_username=dict(type="str"),
-            api_password=dict(type="str", no_log=True),
-            timeout=dict(type="float"),
-            validate_certs=dict(type="bool"),
-            ca_path=dict(type="path"),
-            api_proxy=dict(type="str", no_log=True),
-            force_ipv4=dict(type="bool"),
-        ),
+        argument_spec=dict(certificates=dict(type="list", elements="dict"), **certificate_options),
+        required_one_of=[("certificate_path", "certificates")],
+        mutually_exclusive=[("certificate_path", "certificates")],
         supports_check_mode=True,
     )
     if not crypto.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=crypto.CRYPTOGRAPHY_IMPORT_ERROR)
-    module.exit_json(**run(module))
+    if module.params["certificates"] is not None:
+        answers = deployed.inspect_many(module.params["certificates"], module.params["api_endpoint"])
+        module.exit_json(changed=False, changed_reasons=[], certificates=answers)
+    try:
+        module.exit_json(**deployed.inspect(module.params))
+    except deployed.OptionProblem as exc:
+        module.fail_json(msg=str(exc), field=exc.field)
 
 
 if __name__ == "__main__":

@@ -6,13 +6,16 @@ host and on a fleet of 3 hosts, each against a fresh simulator, then reruns it o
 
 - the rollout makes the same API calls (total and per endpoint) for 1 and for 3 hosts;
 - it places one order, downloads once and mints one token;
-- the rerun makes 0 API calls and PLAY RECAP shows changed=0 on every host.
+- the rerun makes 0 API calls and PLAY RECAP shows changed=0 on every host;
+- the rerun runs one module per host (webnic.ssl.certificate_host_state, besides Ansible's own
+  argument-spec check of the role); every other task of the role runs once (run_once) or not at all.
 
 `.venv/bin/python -m pytest tests/bench` (about 60 s on an idle 2-core machine).
 """
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -38,7 +41,14 @@ def rollout(base, size, rerun=False):
         try:
             env = b.playbook_env(sim.url, base / "controller")
             for label in ["rollout", "rerun"] if rerun else ["rollout"]:
-                run, stats = b.measured(sim, b.PLAYBOOKS["role"], inventory, env, log=base / f"{label}.log")
+                run, stats = b.measured(
+                    sim,
+                    b.PLAYBOOKS["role"],
+                    inventory,
+                    env,
+                    log=base / f"{label}.log",
+                    timings=base / f"{label}.tasks.json",
+                )
                 assert run.returncode == 0, f"{label} on {size} host(s) failed:\n{run.tail()}"
                 measured[label] = (run, stats)
             measured["orders"] = sim.orders()
@@ -87,3 +97,14 @@ def test_rerun_makes_no_api_call_and_changes_nothing(fleets):
     assert stats["token_mints"] == 0
     assert sorted(run.recap) == ["h1", "h2", "h3"]
     assert {host: counts.get("changed", 0) for host, counts in run.recap.items()} == {"h1": 0, "h2": 0, "h3": 0}
+
+
+def test_rerun_runs_one_task_per_host_and_the_rest_once(fleets):
+    tasks = json.loads((fleets[3]["base"] / "rerun.tasks.json").read_text())["tasks"]
+    per_host = [task["name"].split(" : ")[-1] for task in tasks if task["hosts"] > 1 or task["items"] > 1]
+    assert per_host == [
+        "Validating arguments against arg spec 'main' - Roll out WebNIC SSL certificates to the hosts that serve them",
+        "Read what the host holds for each of its certificates",
+    ], per_host
+    executions = sum(task["hosts"] for task in tasks)
+    assert executions <= 2 * 3 + 4, [(task["name"], task["hosts"]) for task in tasks if task["hosts"]]

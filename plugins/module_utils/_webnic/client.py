@@ -572,10 +572,3 @@ def multipart_fields(body):
         else:
             files.append((key, (None, str(value))))
     return files or [("bundle", (None, "true"))]
-
-
-def api_url(endpoint):
-    """`production`, `ote` or a URL -> base URL."""
-    from .endpoints import API_ENDPOINTS
-
-    return API_ENDPOINTS.get(endpoint, endpoint).rstrip("/")

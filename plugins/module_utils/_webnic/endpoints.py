@@ -96,6 +96,12 @@ API_ENDPOINTS = {
     "ote": "https://oteapi.webnic.cc",
 }
 
+
+def api_url(endpoint):
+    """`production`, `ote` or a URL -> base URL."""
+    return API_ENDPOINTS.get(endpoint, endpoint).rstrip("/")
+
+
 # Order statuses after which an order can no longer become (or stay) a usable certificate.
 DEAD_ORDER_STATUSES = frozenset(["CANCELLED", "REFUNDED", "REJECTED", "REVOKED", "EXPIRED"])
 ISSUED_ORDER_STATUSES = frozenset(["COMPLETED"])

@@ -12,7 +12,8 @@ import traceback
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from .client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, WebNICClient, api_url
+from .client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, WebNICClient
+from .endpoints import api_url
 from .errors import WebNICError
 from .failures import fail_field
 

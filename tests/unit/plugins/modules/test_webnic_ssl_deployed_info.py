@@ -207,19 +207,75 @@ def test_out_of_range_windows_are_refused_naming_the_field(deployed, args, field
     assert result["msg"].startswith(field + ":")
 
 
-def test_group_connection_defaults_are_accepted_and_no_api_is_called(deployed):
+@pytest.mark.parametrize("option", ["api_username", "api_password", "validate_certs", "ca_path", "api_proxy"])
+def test_api_connection_options_are_not_accepted(deployed, option):
+    # A host-side module: it calls no API, is no member of the API action group and takes no connection option.
+    result = info(**deployed, **{option: "x"})
+    assert result.failed
+    assert "Unsupported parameters" in result["msg"] and option in result["msg"]
+
+
+def test_several_certificates_in_one_run_answer_each_by_name(deployed, tmp_path):
     result = info(
-        **deployed,
-        api_username="someone",
-        api_password="secret-value",
-        api_endpoint="production",
-        timeout=5,
-        validate_certs=True,
-        force_ipv4=False,
+        api_endpoint="ote",
+        certificates=[
+            dict(deployed, name="www", common_name="www.example.com", subject_alt_names=["example.com"]),
+            {"name": "lost", "certificate_path": str(tmp_path / "lost.crt")},
+            dict(deployed, name="other-names", common_name="api.example.com"),
+        ],
     )
     assert not result.failed, result
-    assert "secret-value" not in result["_stdout"]
-    assert "api_calls" not in result
+    answers = result["certificates"]
+    assert sorted(answers) == ["lost", "other-names", "www"]
+    assert answers["www"]["due"] is False
+    assert answers["www"]["endpoint_mismatch"] is True  # the entries take the module's api_endpoint
+    assert answers["lost"]["due"] is True and answers["lost"]["reasons"] == ["no certificate"]
+    assert answers["other-names"]["due"] is True
+    assert "due" not in result
+    assert result["changed"] is False
+    assert "PRIVATE KEY" not in result["_stdout"]
+
+
+def test_several_certificates_answer_the_same_as_one_at_a_time(deployed):
+    single = info(**deployed, remaining_days=300)
+    listed = info(certificates=[dict(deployed, name="www", remaining_days=300)])["certificates"]["www"]
+    for key in ("due", "reasons", "key_matches", "serial", "order_id", "metadata", "endpoint_mismatch"):
+        assert listed[key] == single[key], key
+
+
+def test_an_invalid_entry_fails_alone_naming_the_field(deployed):
+    result = info(
+        certificates=[
+            dict(deployed, name="bad-window", remaining_percentage=120),
+            dict(deployed, name="bad-type", remaining_days="soon"),
+            {"name": "no-path"},
+            dict(deployed, name="good"),
+        ]
+    )
+    assert not result.failed, result
+    answers = result["certificates"]
+    assert answers["bad-window"]["failed"] is True
+    assert answers["bad-window"]["msg"].startswith("remaining_percentage:")
+    assert answers["bad-type"]["failed"] is True and "remaining_days" in answers["bad-type"]["msg"]
+    assert answers["no-path"]["failed"] is True and "certificate_path" in answers["no-path"]["msg"]
+    assert answers["good"]["due"] is False
+
+
+def test_an_entry_name_given_twice_is_refused(deployed):
+    answers = info(certificates=[dict(deployed, name="www"), dict(deployed, name="www")])["certificates"]
+    assert answers["www"]["failed"] is True and "given twice" in answers["www"]["msg"]
+
+
+def test_certificates_and_certificate_path_are_exclusive(deployed):
+    result = info(**deployed, certificates=[dict(deployed, name="www")])
+    assert result.failed
+    assert "mutually exclusive" in result["msg"]
+
+
+def test_without_certificate_path_or_certificates_fails():
+    result = info()
+    assert result.failed
+    assert "certificate_path" in result["msg"] and "certificates" in result["msg"]
 
 
 def test_check_mode_reports_the_same(deployed):

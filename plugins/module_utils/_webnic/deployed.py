@@ -1,0 +1,321 @@
+# -*- coding: utf-8 -*-
+# Internal to the webnic.ssl collection: not a public API, may change without notice.
+# GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What a host holds for a certificate, and whether it is due: the logic of ``webnic_ssl_deployed_info``.
+
+Reads the certificate, key, served files (full chain, chain, HAProxy combined PEM) and the role's
+metadata file, then applies the renewal rule of :func:`orders.renewal_decision`. Runs on the managed
+host; never calls the API; never returns key material.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import json
+import re
+
+from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
+
+from . import crypto
+from .endpoints import api_url
+from .files import read_file
+from .orders import check_renewal_options, renewal_decision
+
+#: The options of one certificate (the module's single-certificate options, and each entry of its
+#: ``certificates`` list), as an Ansible argument spec.
+CERTIFICATE_SPEC = dict(
+    name=dict(type="str"),
+    certificate_path=dict(type="path", required=True),
+    privatekey_path=dict(type="path"),
+    privatekey_passphrase=dict(type="str", no_log=True),
+    fullchain_path=dict(type="path"),
+    chain_path=dict(type="path"),
+    combined_path=dict(type="path"),
+    metadata_path=dict(type="path"),
+    common_name=dict(type="str"),
+    subject_alt_names=dict(type="list", elements="str"),
+    remaining_days=dict(type="int"),
+    remaining_percentage=dict(type="float", default=33.3),
+    renew_issued_before=dict(type="str"),
+    min_certificate_age=dict(type="float", default=24.0),
+    api_endpoint=dict(type="str"),
+)
+
+
+class OptionProblem(ValueError):
+    """An option that cannot be used: ``field``, what is wrong (``problem``) and how to fix it."""
+
+    def __init__(self, field, problem, fix):
+        super(OptionProblem, self).__init__("%s: %s. %s." % (field, problem, fix))
+        self.field = field
+        self.problem = problem
+        self.fix = fix
+
+
+def same_endpoint(first, second):
+    """Whether two spellings (``production``, ``ote`` or a URL) name the same endpoint; None if one is empty."""
+    first, second = str(first or "").strip().lower(), str(second or "").strip().lower()
+    if not first or not second:
+        return None
+    return api_url(first).lower() == api_url(second).lower()
+
+
+def read_metadata(path):
+    """(metadata dict or None, reason or None)."""
+    try:
+        data = read_file(path)
+    except (IOError, OSError) as exc:
+        return None, "metadata missing (%s: %s)" % (path, exc)
+    if data is None:
+        return None, "metadata missing"
+    try:
+        metadata = json.loads(data.decode("utf-8"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        return None, "metadata missing (%s is not JSON: %s)" % (path, exc)
+    if not isinstance(metadata, dict):
+        return None, "metadata missing (%s does not hold a JSON object)" % path
+    return metadata, None
+
+
+_PEM_PRIVATE_KEY = re.compile(
+    b"-----BEGIN ((?:RSA |EC |DSA |ENCRYPTED )?PRIVATE KEY)-----.+?-----END \\1-----", re.DOTALL
+)
+
+
+def read_served(path):
+    """(bytes or None, reason or None) of a served file: a missing or unreadable one is a reason."""
+    try:
+        data = read_file(path)
+    except (IOError, OSError) as exc:
+        return None, "%s unreadable (%s)" % (path, exc.strerror or exc)
+    if data is None:
+        return None, "%s missing" % path
+    return data, None
+
+
+def served_certificates(path, data):
+    """(certificates of ``data`` in file order, reason or None)."""
+    try:
+        return crypto.load_certificates(data), None
+    except crypto.CryptoInputError as exc:
+        return None, "%s unreadable (%s)" % (path, exc.problem)
+
+
+def first_certificate_reason(path, certs, cert):
+    """Why the first certificate of ``certs`` is not ``cert`` (None when it is)."""
+    if not certs:
+        return "%s unreadable (no certificate in it)" % path
+    if cert is None:
+        return None  # the certificate itself is unreadable or missing: already due
+    if crypto.certificate_fingerprint(certs[0]) != crypto.certificate_fingerprint(cert):
+        return "%s holds another certificate (serial %s)" % (path, "%x" % certs[0].serial_number)
+    return None
+
+
+def served_file_reasons(params, cert, key):
+    """Why the served full chain, chain or combined PEM would not serve ``cert`` (with ``key``)."""
+    reasons = []
+    if params["fullchain_path"]:
+        path = params["fullchain_path"]
+        data, problem = read_served(path)
+        certs = None
+        if data is not None:
+            certs, problem = served_certificates(path, data)
+        if certs is not None:
+            problem = first_certificate_reason(path, certs, cert)
+        if problem:
+            reasons.append(problem)
+
+    if params["chain_path"]:
+        path = params["chain_path"]
+        data, problem = read_served(path)
+        certs = None
+        if data is not None:
+            certs, problem = served_certificates(path, data)
+        if certs and cert is not None and cert.issuer != cert.subject:
+            issued = [c for c in certs if c.subject == cert.issuer and crypto.certificate_signed_by(cert, c)]
+            if not issued:
+                problem = "%s holds another chain (none of its %d certificates issued the certificate)" % (
+                    path,
+                    len(certs),
+                )
+        if problem:
+            reasons.append(problem)
+
+    if params["combined_path"]:
+        path = params["combined_path"]
+        data, problem = read_served(path)
+        certs = None
+        if data is not None:
+            certs, problem = served_certificates(path, data)
+        if certs is not None:
+            problem = first_certificate_reason(path, certs, cert)
+        if problem:
+            reasons.append(problem)
+        if data is not None:
+            match = _PEM_PRIVATE_KEY.search(data)
+            served_key = None
+            if not match:
+                reasons.append("%s: no private key" % path)
+            else:
+                passphrase = params["privatekey_passphrase"] if b"ENCRYPTED" in match.group(0) else None
+                try:
+                    served_key = crypto.load_private_key(match.group(0), passphrase)
+                except crypto.CryptoInputError as exc:
+                    reasons.append("%s: key unreadable (%s)" % (path, exc.problem))
+            reference = key if key is not None else cert
+            if served_key is not None and reference is not None and not crypto.same_public_key(served_key, reference):
+                reasons.append("%s: key does not match" % path)
+    return reasons
+
+
+def wanted_names(params, metadata):
+    if params["common_name"] or params["subject_alt_names"]:
+        names = [params["common_name"]] if params["common_name"] else []
+        names += list(params["subject_alt_names"] or [])
+    elif metadata and metadata.get("common_name"):
+        names = [metadata["common_name"], *list(metadata.get("subject_alt_names") or [])]
+    else:
+        return None
+    return sorted({crypto.comparable_name(n) for n in names if n and str(n).strip()})
+
+
+def inspect(params):
+    """The answer for one certificate (``params``: the module's single-certificate options, defaults applied).
+
+    Raises :class:`OptionProblem` when the renewal options are invalid.
+    """
+    problems = check_renewal_options(
+        params["remaining_days"],
+        params["remaining_percentage"],
+        params["renew_issued_before"],
+        params["min_certificate_age"],
+    )
+    if problems:
+        raise OptionProblem(*problems[0])
+
+    result = {
+        "changed": False,
+        "changed_reasons": [],
+        "exists": False,
+        "due": False,
+        "reasons": [],
+        "key_matches": None,
+        "metadata": None,
+        "endpoint_mismatch": False,
+        "order_id": None,
+    }
+    reasons = result["reasons"]
+
+    metadata = None
+    if params["metadata_path"]:
+        metadata, problem = read_metadata(params["metadata_path"])
+        if problem:
+            reasons.append(problem)
+        result["metadata"] = metadata
+        if metadata and metadata.get("order_id") not in (None, ""):
+            result["order_id"] = str(metadata["order_id"])
+    if metadata and params["api_endpoint"] and metadata.get("api_endpoint"):
+        result["endpoint_mismatch"] = same_endpoint(metadata["api_endpoint"], params["api_endpoint"]) is False
+
+    cert = None
+    missing = "no certificate"
+    try:
+        data = read_file(params["certificate_path"])
+    except (IOError, OSError) as exc:
+        data = None
+        missing = "no certificate (%s)" % exc
+    if data is None:
+        reasons.append(missing)
+    else:
+        result["exists"] = True
+        try:
+            cert = crypto.split_leaf_and_chain(crypto.load_certificates(data))[0]
+        except crypto.CryptoInputError as exc:
+            reasons.append("certificate unreadable (%s)" % exc.problem)
+        else:
+            if cert is None:
+                reasons.append("certificate unreadable (no certificate in %s)" % params["certificate_path"])
+
+    key = None
+    if params["privatekey_path"]:
+        key_data = read_file(params["privatekey_path"])
+        if key_data is None:
+            reasons.append("key missing")
+        else:
+            try:
+                key = crypto.load_private_key(key_data, params["privatekey_passphrase"])
+            except crypto.CryptoInputError as exc:
+                reasons.append("key unreadable (%s)" % exc.problem)
+
+    if cert is not None:
+        facts = crypto.parse_certificate(cert)
+        names = list(facts["subject_alt_names"])
+        if facts["common_name"] and facts["common_name"] not in names:
+            names.insert(0, facts["common_name"])
+        now = datetime.datetime.now(crypto.certificate_not_after(cert).tzinfo)
+        remaining = crypto.certificate_not_after(cert) - now
+        result.update(
+            serial=facts["serial"],
+            fingerprint=facts["fingerprint_sha256"],
+            issuer=facts["issuer_string"],
+            not_before=facts["not_before"],
+            not_after=facts["not_after"],
+            days_remaining=int(remaining.total_seconds() // 86400),
+            names=names,
+        )
+        if key is not None:
+            result["key_matches"] = crypto.key_matches_certificate(key, cert)
+            if not result["key_matches"]:
+                reasons.append("key does not match")
+        wanted = wanted_names(params, metadata)
+        _due, rule_reasons = renewal_decision(
+            crypto.certificate_not_before(cert),
+            crypto.certificate_not_after(cert),
+            now,
+            cert_names=names if wanted is not None else None,
+            wanted_names=wanted,
+            remaining_days=params["remaining_days"],
+            remaining_percentage=params["remaining_percentage"],
+            issued_before=params["renew_issued_before"],
+            min_age_hours=params["min_certificate_age"],
+        )
+        reasons[:0] = rule_reasons
+    reasons.extend(served_file_reasons(params, cert, key))
+    result["due"] = bool(reasons)
+    return result
+
+
+def inspect_many(entries, api_endpoint=None):
+    """name -> answer for each certificate entry (a dict of :data:`CERTIFICATE_SPEC` options).
+
+    An entry that cannot be read (invalid options) gets ``failed: true`` and ``msg`` naming the field;
+    the other entries are still answered, so one bad certificate never hides the state of the others.
+    """
+    validator = ArgumentSpecValidator(CERTIFICATE_SPEC)
+    answers = {}
+    for position, given in enumerate(entries or []):
+        entry = dict(given) if isinstance(given, dict) else {}
+        name = str(entry.get("name") or entry.get("certificate_path") or "entry %d" % position)
+        if name in answers:
+            answers[name] = {
+                "failed": True,
+                "msg": "certificates: the name %s is given twice. Give each entry its own name." % name,
+            }
+            continue
+        if api_endpoint and not entry.get("api_endpoint"):
+            entry["api_endpoint"] = api_endpoint
+        validated = validator.validate(entry)
+        if validated.error_messages:
+            answers[name] = {
+                "failed": True,
+                "msg": "; ".join(validated.error_messages),
+            }
+            continue
+        try:
+            answers[name] = inspect(validated.validated_parameters)
+        except OptionProblem as exc:
+            answers[name] = {"failed": True, "msg": str(exc), "field": exc.field}
+    return answers
