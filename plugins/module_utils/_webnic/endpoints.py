@@ -98,4 +98,3 @@ API_ENDPOINTS = {
 
 # Order statuses after which an order can no longer become (or stay) a usable certificate.
 DEAD_ORDER_STATUSES = frozenset(["CANCELLED", "REFUNDED", "REJECTED", "REVOKED", "EXPIRED"])
-ISSUED_ORDER_STATUSES = frozenset(["COMPLETED"])

@@ -74,3 +74,16 @@ class ApiError(WebNICError):
 
 class AuthError(ApiError):
     """Credentials refused, token invalid after one re-mint, or the caller's IP not allowed."""
+
+
+class InputError(ValueError):
+    """Bad input found before anything was written or charged: ``field`` names the option, ``problem``
+    says what is wrong, ``fix`` what to do; ``extra`` goes into the failed result. WebNICModule.run
+    renders it through ``fail_field``, so the planners in module_utils raise it instead of failing."""
+
+    def __init__(self, field, problem, fix=None, **extra):
+        super(InputError, self).__init__(problem)
+        self.field = field
+        self.problem = problem
+        self.fix = fix
+        self.extra = extra

@@ -13,7 +13,7 @@ import traceback
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from .client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, WebNICClient, api_url
-from .errors import WebNICError
+from .errors import InputError, WebNICError
 
 CONNECTION_ARGUMENT_SPEC = dict(
     api_username=dict(type="str", fallback=(env_fallback, ["WEBNIC_API_USERNAME"])),
@@ -171,6 +171,8 @@ class WebNICModule(AnsibleModule):
         """Run ``func(module) -> result dict`` and exit; WebNIC errors become one clear failure."""
         try:
             result = func(self)
+        except InputError as error:
+            self.fail_field(error.field, error.problem, error.fix, **error.extra)
         except WebNICError as error:
             self.fail_api(error)
         except Exception as error:  # a bug of ours: still no raw traceback in the message
