@@ -375,97 +375,30 @@ api_calls:
   sample: 0
 """
 
-import os
-
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, files
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import InputError
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.keys import (
-    DECODED_FACTS,
-    DEFAULT_KEY_TYPE,
-    api_csr_problems,
-    check_csr_key,
-    check_file_options,
-    check_product_rules,
-    compare_decoded,
-    csr_reasons,
-    csr_view,
-    decide_key,
-    effective_key_type,
-    generate_request_body,
-    load_existing_csr,
-    read_existing_key,
-    read_request,
-)
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, files, keys
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.products import ProductCatalogue, read_product_rules
 
 
-class Request:
-    """What the task asks for and what the host holds now, decided before anything is written."""
-
-    def __init__(self, params):
-        self.key_path = params["privatekey_path"]
-        self.csr_path = params["csr_path"]
-        self.common_name, self.names, self.subject = read_request(params)
-        self.existing_key = self.key = None
-        self.key_reasons = []
-        self.key_type = None
-        self.existing_csr = self.existing_csr_obj = None
-
-
-def read_state(module, result):
-    """Check the input, decide the key and read the existing CSR; fails naming the option."""
-    params = module.params
-    try:
-        state = Request(params)
-        check_file_options(params)
-        state.existing_key, regenerate, key_field = read_existing_key(params)
-        state.key, state.key_reasons = decide_key(
-            state.existing_key, params["privatekey_passphrase"], params["key_type"], regenerate, key_field
-        )
-        state.key_type = effective_key_type(state.key, params["key_type"])
-        if params["product_key"]:
-            rules = read_product_rules(module.client, params["product_key"], ProductCatalogue(module.client))
-            result["product_rules"] = rules
-            check_product_rules(rules, params["product_key"], state.key_type, state.common_name, state.names)
-        if state.csr_path:
-            if os.path.isdir(state.csr_path):
-                raise InputError("csr_path", "%s is a directory" % state.csr_path, "Give the path of the CSR file")
-            state.existing_csr = files.read_file(state.csr_path)
-            state.existing_csr_obj = load_existing_csr(state.csr_path, state.existing_csr, params["force"])
-            if not params["force"]:
-                check_csr_key(state.existing_csr_obj, state.key, state.key_path or "privatekey_content", state.csr_path)
-    except InputError as exc:
-        module.fail_field(exc.field, exc.problem, exc.fix, **{k: v for k, v in result.items() if k == "product_rules"})
-    return state
-
-
 def check_mode_result(module, state, result, before_facts):
     """A new key is due: check mode reports it without making it (nothing may leave the host)."""
-    reasons = ["%s: %s" % (state.key_path, reason) for reason in state.key_reasons] if state.key_path else []
     result["changed"] = True
-    result["changed_reasons"] = reasons + (["CSR is made for the new key"] if state.csr_path else [])
+    result["changed_reasons"] = keys.key_file_reasons(state) + (
+        ["CSR is made for the new key"] if state.csr_path else []
+    )
     result["common_name"], result["subject_alt_names"] = state.common_name, state.names
     result["subject"] = dict(state.subject, common_name=state.common_name)
     result["provider"] = module.params["provider"]
     if module._diff:
-        result["diff"] = {
-            "before": csr_view(before_facts),
-            "after": {
-                "subject": result["subject"],
-                "subject_alt_names": sorted(state.names),
-                "key_type": state.key_type,
-                "public_key_fingerprint": "(new key)",
-            },
-        }
+        result["diff"] = {"before": keys.csr_view(before_facts), "after": keys.new_key_view(state)}
     return result
 
 
-def generate_with_api(module, key_type, common_name, names, subject):
+def generate_with_api(module, key_type, state):
     """Ask WebNIC's Generate CSR for a key pair; returns ``(key, csr_pem)``. The key stays in memory."""
-    body = generate_request_body(key_type, common_name, names, subject)
+    body = keys.generate_request_body(key_type, state.common_name, state.names, state.subject)
     data = module.client.call("csr_generate", body=body) or {}
     key_pem = data.get("privateKey") or data.get("private_key")
     csr_pem = data.get("csr")
@@ -484,33 +417,31 @@ def generate_with_api(module, key_type, common_name, names, subject):
     return key, csr_pem.encode("ascii") if not isinstance(csr_pem, bytes) else csr_pem
 
 
-def make_or_keep_key(module, state, result, reasons):
-    """Write the new key, or fix the kept key file's attributes; returns the CSR WebNIC made, if any."""
+def keep_key(module, state, reasons):
+    """The kept key file gets the asked owner, group and mode."""
     params = module.params
-    if state.key is not None:
-        if state.key_path:
-            attr_changes = files.attribute_changes(
-                state.key_path, params["privatekey_mode"], params["owner"], params["group"]
-            )
-            if attr_changes:
-                files.write_atomic(
-                    module,
-                    state.key_path,
-                    state.existing_key,
-                    mode=params["privatekey_mode"],
-                    owner=params["owner"],
-                    group=params["group"],
-                )
-                reasons.append("%s: %s" % (state.key_path, ", ".join(attr_changes)))
-        return None
+    changes = files.attribute_changes(state.key_path, params["privatekey_mode"], params["owner"], params["group"])
+    if changes:
+        files.write_atomic(
+            module,
+            state.key_path,
+            state.existing_key,
+            mode=params["privatekey_mode"],
+            owner=params["owner"],
+            group=params["group"],
+        )
+        reasons.append("%s: %s" % (state.key_path, ", ".join(changes)))
+
+
+def make_key(module, state, result):
+    """Make and write the new key (locally or by WebNIC); returns the CSR WebNIC made with it, if any."""
+    params = module.params
     api_csr = None
     if params["provider"] == "api":
-        key_type = params["key_type"] or DEFAULT_KEY_TYPE
-        state.key, api_csr = generate_with_api(module, key_type, state.common_name, state.names, state.subject)
-        result["provider"] = "api"
+        state.key, api_csr = generate_with_api(module, params["key_type"] or keys.DEFAULT_KEY_TYPE, state)
     else:
         state.key = crypto.generate_private_key(state.key_type)
-        result["provider"] = "local"
+    result["provider"] = params["provider"]
     _changed, backup = files.write_atomic(
         module,
         state.key_path,
@@ -530,7 +461,7 @@ def choose_csr(module, state, api_csr, why):
     if state.existing_csr_obj is not None and not why:
         return state.existing_csr
     if api_csr is not None:
-        problems = api_csr_problems(api_csr, state.key, state.common_name, state.names, state.subject)
+        problems = keys.api_csr_problems(api_csr, state.key, state.common_name, state.names, state.subject)
         if not problems:
             return api_csr
         module.warn(
@@ -540,9 +471,8 @@ def choose_csr(module, state, api_csr, why):
     return crypto.build_csr(state.key, state.common_name, state.names, state.subject, digest=module.params["digest"])
 
 
-def write_csr(module, state, csr_pem, why, result, reasons):
+def write_csr(module, path, csr_pem, why, result, reasons):
     params = module.params
-    path = state.csr_path
     attribute_changes = files.attribute_changes(path, params["csr_mode"], params["owner"], params["group"])
     changed, backup = files.write_atomic(
         module,
@@ -564,8 +494,8 @@ def write_csr(module, state, csr_pem, why, result, reasons):
 def decode_with_api(module, csr_pem, facts):
     """WebNIC's Decode CSR next to the local parse; each disagreement is a warning."""
     api = module.client.call("csr_decode", body={"csr": crypto.pem_to_text(csr_pem)}) or {}
-    local = {k: facts[k] for k in DECODED_FACTS}
-    mismatches = compare_decoded(api, local)
+    local = {k: facts[k] for k in keys.DECODED_FACTS}
+    mismatches = keys.compare_decoded(api, local)
     for mismatch in mismatches:
         module.warn("WebNIC's Decode CSR disagrees with the local parse on the %s" % mismatch)
     return {"api": api, "local": local, "mismatches": mismatches}
@@ -575,37 +505,27 @@ def run(module):
     params = module.params
     if not crypto.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=crypto.CRYPTOGRAPHY_IMPORT_ERROR)
-    result = {
-        "changed": False,
-        "changed_reasons": [],
-        "csr_path": params["csr_path"],
-        "privatekey_path": params["privatekey_path"],
-        "csr": None,
-        "key_type": None,
-        "public_key_fingerprint": None,
-        "provider": "existing",
-    }
-    state = read_state(module, result)
+    result = dict(
+        changed=False, changed_reasons=[], csr_path=params["csr_path"], privatekey_path=params["privatekey_path"]
+    )
+    result.update(csr=None, key_type=None, public_key_fingerprint=None, provider="existing")
+    state = keys.read_state(params, lambda key: read_product_rules(module.client, key, ProductCatalogue(module.client)))
+    if state.rules is not None:
+        result["product_rules"] = state.rules
     before_facts = crypto.parse_csr(state.existing_csr_obj) if state.existing_csr_obj is not None else None
     if state.key is None and module.check_mode:
         return check_mode_result(module, state, result, before_facts)
-    reasons = ["%s: %s" % (state.key_path, reason) for reason in state.key_reasons] if state.key_path else []
 
-    api_csr = make_or_keep_key(module, state, result, reasons)
-    why = csr_reasons(
-        state.csr_path,
-        state.existing_csr,
-        state.existing_csr_obj,
-        state.key,
-        bool(state.key_reasons),
-        params["force"],
-        state.common_name,
-        state.names,
-        state.subject,
-    )
+    reasons = keys.key_file_reasons(state)
+    api_csr = None
+    if state.key is None:
+        api_csr = make_key(module, state, result)
+    elif state.key_path:
+        keep_key(module, state, reasons)
+    why = keys.csr_reasons(state, params["force"])
     csr_pem = choose_csr(module, state, api_csr, why)
     if state.csr_path:
-        write_csr(module, state, csr_pem, why, result, reasons)
+        write_csr(module, state.csr_path, csr_pem, why, result, reasons)
 
     after_facts = crypto.parse_csr(csr_pem)
     result.update(
@@ -619,7 +539,7 @@ def run(module):
         public_key_fingerprint=crypto.public_key_fingerprint(state.key),
     )
     if module._diff:
-        result["diff"] = {"before": csr_view(before_facts), "after": csr_view(after_facts)}
+        result["diff"] = {"before": keys.csr_view(before_facts), "after": keys.csr_view(after_facts)}
     if params["decode"]:
         result["decoded"] = decode_with_api(module, csr_pem, after_facts)
     return result

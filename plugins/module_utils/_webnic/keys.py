@@ -114,6 +114,67 @@ def read_existing_key(params):
     return params["privatekey_content"].encode("utf-8"), regenerate, "privatekey_content"
 
 
+class Request:
+    """What the task asks for and what the host holds now, decided before anything is written."""
+
+    def __init__(self, params):
+        self.key_path = params["privatekey_path"]
+        self.csr_path = params["csr_path"]
+        self.common_name, self.names, self.subject = read_request(params)
+        self.existing_key = self.key = None
+        self.key_reasons = []
+        self.key_type = None
+        self.rules = None
+        self.existing_csr = self.existing_csr_obj = None
+
+
+def read_state(params, read_rules):
+    """Check the input, decide the key, check the product's rules and read the existing CSR.
+
+    ``read_rules(product_key)`` reads the product's rules (only called with O(product_key)). Raises
+    InputError naming the option; the rules read so far go with it as ``product_rules``.
+    """
+    state = None
+    try:
+        state = Request(params)
+        check_file_options(params)
+        state.existing_key, regenerate, key_field = read_existing_key(params)
+        state.key, state.key_reasons = decide_key(
+            state.existing_key, params["privatekey_passphrase"], params["key_type"], regenerate, key_field
+        )
+        state.key_type = effective_key_type(state.key, params["key_type"])
+        if params["product_key"]:
+            state.rules = read_rules(params["product_key"])
+            check_product_rules(state.rules, params["product_key"], state.key_type, state.common_name, state.names)
+        if state.csr_path:
+            if os.path.isdir(state.csr_path):
+                raise InputError("csr_path", "%s is a directory" % state.csr_path, "Give the path of the CSR file")
+            state.existing_csr = files.read_file(state.csr_path)
+            state.existing_csr_obj = load_existing_csr(state.csr_path, state.existing_csr, params["force"])
+            if not params["force"]:
+                check_csr_key(state.existing_csr_obj, state.key, state.key_path or "privatekey_content", state.csr_path)
+    except InputError as exc:
+        if state is not None and state.rules is not None:
+            exc.extra["product_rules"] = state.rules
+        raise
+    return state
+
+
+def new_key_view(state):
+    """What diff mode shows of the CSR a new key will get (check mode: the key is not made)."""
+    return {
+        "subject": dict(state.subject, common_name=state.common_name),
+        "subject_alt_names": sorted(state.names),
+        "key_type": state.key_type,
+        "public_key_fingerprint": "(new key)",
+    }
+
+
+def key_file_reasons(state):
+    """The changed reasons of the key file (the key decision's reasons, for a key file only)."""
+    return ["%s: %s" % (state.key_path, reason) for reason in state.key_reasons] if state.key_path else []
+
+
 # ------------------------------------------------------------------------------------- the key
 
 
@@ -221,14 +282,18 @@ def check_csr_key(csr_obj, key, key_label, csr_path):
     )
 
 
-def csr_reasons(csr_path, existing_bytes, existing_csr, key, key_replaced, force, common_name, names, subject):
-    """Why the CSR must be (re)written; ``[]`` keeps the existing one."""
-    if existing_csr is None:
-        if not csr_path:
+def csr_reasons(state, force):
+    """Why the CSR must be (re)written for ``state`` (a :class:`Request` whose key is decided); ``[]`` keeps it."""
+    if state.existing_csr_obj is None:
+        if not state.csr_path:
             return []
-        return ["does not exist" if existing_bytes is None else "is not a CSR (replaced as force=true)"]
-    reasons = list(crypto.csr_differences(existing_csr, common_name, names, subject, private_key=key))
-    if key_replaced and "CSR was made for another key" not in reasons:
+        return ["does not exist" if state.existing_csr is None else "is not a CSR (replaced as force=true)"]
+    reasons = list(
+        crypto.csr_differences(
+            state.existing_csr_obj, state.common_name, state.names, state.subject, private_key=state.key
+        )
+    )
+    if state.key_reasons and "CSR was made for another key" not in reasons:
         reasons.append("private key was replaced")
     if force and not reasons:
         reasons.append("force=true")

@@ -193,19 +193,27 @@ def test_a_csr_of_another_key_is_refused(rsa_key, ec_key):
     assert info.value.problem.startswith("the CSR at /c.csr was made for another key than /k.key")
 
 
+def csr_state(path, existing, csr_obj, key, key_reasons=(), common_name="a.example.com"):
+    state = keys.Request.__new__(keys.Request)
+    state.csr_path, state.existing_csr, state.existing_csr_obj = path, existing, csr_obj
+    state.key, state.key_reasons = key, list(key_reasons)
+    state.common_name, state.names, state.subject = common_name, [common_name], {}
+    return state
+
+
 def test_csr_reasons_per_case(rsa_key):
-    names = ["a.example.com"]
-    csr = crypto.load_csr(crypto.build_csr(rsa_key, "a.example.com", names, {}))
-    args = ("a.example.com", names, {})
-    assert keys.csr_reasons("/c.csr", None, None, rsa_key, False, False, *args) == ["does not exist"]
-    assert keys.csr_reasons("/c.csr", b"junk", None, rsa_key, False, True, *args) == [
+    csr = crypto.load_csr(crypto.build_csr(rsa_key, "a.example.com", ["a.example.com"], {}))
+    assert keys.csr_reasons(csr_state("/c.csr", None, None, rsa_key), False) == ["does not exist"]
+    assert keys.csr_reasons(csr_state("/c.csr", b"junk", None, rsa_key), True) == [
         "is not a CSR (replaced as force=true)"
     ]
-    assert keys.csr_reasons(None, None, None, rsa_key, False, False, *args) == []
-    assert keys.csr_reasons("/c.csr", b"pem", csr, rsa_key, False, False, *args) == []
-    assert keys.csr_reasons("/c.csr", b"pem", csr, rsa_key, False, True, *args) == ["force=true"]
-    assert keys.csr_reasons("/c.csr", b"pem", csr, rsa_key, True, False, *args) == ["private key was replaced"]
-    assert keys.csr_reasons("/c.csr", b"pem", csr, rsa_key, False, False, "b.example.com", ["b.example.com"], {})
+    assert keys.csr_reasons(csr_state(None, None, None, rsa_key), False) == []
+    assert keys.csr_reasons(csr_state("/c.csr", b"pem", csr, rsa_key), False) == []
+    assert keys.csr_reasons(csr_state("/c.csr", b"pem", csr, rsa_key), True) == ["force=true"]
+    replaced = csr_state("/c.csr", b"pem", csr, rsa_key, key_reasons=["regenerate=always"])
+    assert keys.csr_reasons(replaced, False) == ["private key was replaced"]
+    other_name = csr_state("/c.csr", b"pem", csr, rsa_key, common_name="b.example.com")
+    assert keys.csr_reasons(other_name, False)
 
 
 def test_a_csr_from_webnic_that_is_not_a_csr_is_a_problem(rsa_key):
@@ -241,3 +249,61 @@ def test_product_rules_raise_the_first_problem_with_the_others_in_the_fix():
 
 def test_product_rules_accept_a_fitting_request():
     keys.check_product_rules({"keyTypes": ["rsa2048"], "allowSan": True}, "p", "RSA-2048", "a.example.com", [])
+
+
+# ------------------------------------------------ moved from tests/unit/plugins/modules/test_webnic_ssl_csr.py
+
+
+def test_rules_refuse_a_key_that_is_too_small():
+    with pytest.raises(InputError) as info:
+        keys.check_product_rules(
+            {"keyTypes": ["RSA-4096", "EC-P384"]}, "strict", "RSA-2048", "a.example.com", ["a.example.com"]
+        )
+    assert info.value.field == "key_type"
+    assert "too small" in info.value.problem
+    assert "RSA-4096" in info.value.problem
+
+
+def test_rules_count_sans_without_the_free_companion():
+    rules = {"allowSan": True, "maxSan": 1, "freeCompanionSan": True}
+    names = ["www.example.com", "example.com", "shop.example.com"]
+    keys.check_product_rules(rules, "p", None, "www.example.com", names)
+    with pytest.raises(InputError):
+        keys.check_product_rules(dict(rules, freeCompanionSan=False), "p", None, "www.example.com", names)
+
+
+def test_compare_decoded_lists_each_disagreement():
+    local = {
+        "common_name": "www.example.com",
+        "subject_alt_names": ["www.example.com", "example.com"],
+        "subject": {"common_name": "www.example.com", "organization": "Ex"},
+        "key_type": "RSA-2048",
+        "key_algorithm": "RSA",
+        "key_size": 2048,
+        "signature_algorithm": "sha256WithRSAEncryption",
+    }
+    agreeing = {
+        "commonName": "www.example.com",
+        "sans": ["example.com"],
+        "organization": "Ex",
+        "keyType": "RSA",
+        "keySize": 2048,
+        "signatureAlgorithm": "SHA256withRSA",
+    }
+    assert keys.compare_decoded(agreeing, local) == []
+    disagreeing = dict(
+        agreeing,
+        sans=["other.example.com"],
+        keyType="EC",
+        keySize=256,
+        signatureAlgorithm="ecdsa-with-SHA384",
+        organization=None,
+    )
+    mismatches = keys.compare_decoded(disagreeing, local)
+    assert [m.split(":")[0] for m in mismatches] == [
+        "names",
+        "organization",
+        "key type",
+        "key size",
+        "signature algorithm",
+    ]
