@@ -302,40 +302,12 @@ api_calls:
   sample: 2
 """
 
-import json
-
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.download import (
-    WRITE_ORDER,
-    certificate_result,
-    certificates_of,
-    check_paths,
-    content_reason,
-    current_files,
-    current_without_asking,
-    download_problems,
-    file_contents,
-    load_key,
-    not_issued_message,
-    read_record,
-    stale_reasons,
-    summary,
-    trusted_roots,
-    updated_record,
-)
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, download, orders
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import InputError
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.files import write_atomic
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.orders import (
-    cert_status,
-    describe_order,
-    is_issued,
-    order_id_of,
-    order_status,
-    wait_for_order,
-)
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.task_order import NEWEST_ISSUED, resolve_order
 
 
@@ -344,7 +316,7 @@ def check_options(params):
         raise InputError("wait_timeout", "must not be negative", "Give seconds, for example 600")
     if params["wait_interval"] <= 0:
         raise InputError("wait_interval", "must be positive", "Give seconds, for example 10")
-    check_paths(params)
+    download.check_paths(params)
 
 
 def refuse(module, order_id, problems, **extra):
@@ -362,12 +334,12 @@ def issued_order(module):
     """The order the task is about, once issued (waiting for it with O(wait)); fails when it is not."""
     params = module.params
     order = resolve_order(module.client, params["order_id"], params["common_name"], NEWEST_ISSUED)
-    order_id = order_id_of(order) or params["order_id"]
-    if is_issued(order):
+    order_id = orders.order_id_of(order) or params["order_id"]
+    if orders.is_issued(order):
         return order, order_id
     outcome = "not issued"
     if params["wait"]:
-        outcome, order, _status = wait_for_order(
+        outcome, order, _status = orders.wait_for_order(
             module.client,
             order_id,
             params["wait_timeout"],
@@ -376,7 +348,7 @@ def issued_order(module):
         )
     if outcome != "issued":
         module.fail_json(
-            msg=not_issued_message(describe_order(order), outcome, params["wait_timeout"]),
+            msg=download.not_issued_message(orders.describe_order(order), outcome, params["wait_timeout"]),
             order_id=order_id,
             order_status=order.get("orderStatus"),
             cert_status=order.get("certStatus"),
@@ -386,14 +358,14 @@ def issued_order(module):
     return order, order_id
 
 
-def download(module, order, order_id, key):
+def fetch_certificate(module, order, order_id, key):
     """WebNIC's certificate and chain, refused unless they are the order's, fit the key and chain to a trusted root."""
-    certs = certificates_of(module.client.download(order_id, "PEM", {"bundle": True}))
+    certs = download.certificates_of(module.client.download(order_id, "PEM", {"bundle": True}))
     if not certs:
         refuse(module, order_id, ["WebNIC's download is not a PEM certificate bundle"])
     leaf, chain = crypto.split_leaf_and_chain(certs)
-    roots = trusted_roots(module.params["trusted_roots"])
-    problems = download_problems(leaf, chain, order, key, module.params["privatekey_path"], roots)
+    roots = download.trusted_roots(module.params["trusted_roots"])
+    problems = download.download_problems(leaf, chain, order, key, module.params["privatekey_path"], roots)
     if problems:
         refuse(module, order_id, problems, serial=crypto.parse_certificate(leaf)["serial"])
     return leaf, chain
@@ -403,7 +375,7 @@ def write_files(module, contents, existing, facts, reasons, rewrite=True):
     """Write each target (content, owner, group, mode); returns ``(files, written, backups)``."""
     params = module.params
     files, written, backups = {}, [], {}
-    for target in WRITE_ORDER:
+    for target in download.WRITE_ORDER:
         path = params[target]
         if not path:
             continue
@@ -421,7 +393,7 @@ def write_files(module, contents, existing, facts, reasons, rewrite=True):
         )
         if rewrite and existing.get(target) != content:
             written.append(path)
-            reasons.append(content_reason(path, existing.get(target) is None, facts))
+            reasons.append(download.content_reason(path, existing.get(target) is None, facts))
         elif changed:
             reasons.append("%s: owner, group or mode changed" % path)
         if backup_file:
@@ -431,34 +403,13 @@ def write_files(module, contents, existing, facts, reasons, rewrite=True):
 
 def record_download(module, order_id, leaf, reasons):
     """Record in O(metadata_path) which order and certificate the files hold (other keys kept)."""
-    path = module.params["metadata_path"]
-    record = updated_record(read_record(path), order_id, leaf) if path else None
-    if record is None:
-        return
-    content = (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8")
     params = module.params
-    write_atomic(module, path, content, mode=params["mode"], owner=params["owner"], group=params["group"])
-    reasons.append("%s: records order %s, serial %s" % (path, order_id, record["serial"]))
-
-
-def unchanged_result(module, leaf, chain, existing):
-    """The result of a run that asked WebNIC nothing: only owner, group and mode may be applied."""
-    reasons = []
-    files, _written, _backups = write_files(module, None, existing, None, reasons, rewrite=False)
-    result = {
-        "changed": bool(reasons),
-        "changed_reasons": reasons,
-        "order_id": str(module.params["order_id"]).strip(),
-        "common_name": crypto.parse_certificate(leaf)["common_name"],
-        "order_status": None,
-        "cert_status": None,
-        "downloaded": False,
-        "asked_webnic": False,
-        "files": files,
-        "written": [],
-    }
-    result.update(certificate_result(leaf, chain))
-    return result
+    path = params["metadata_path"]
+    record = download.updated_record(download.read_record(path), order_id, leaf) if path else None
+    if record is not None:
+        content = download.record_content(record)
+        write_atomic(module, path, content, mode=params["mode"], owner=params["owner"], group=params["group"])
+        reasons.append("%s: records order %s, serial %s" % (path, order_id, record["serial"]))
 
 
 def run(module):
@@ -466,51 +417,34 @@ def run(module):
     if not crypto.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=crypto.CRYPTOGRAPHY_IMPORT_ERROR)
     check_options(params)
-    key = load_key(params["privatekey_path"], params["privatekey_passphrase"])
+    key = download.load_key(params["privatekey_path"], params["privatekey_passphrase"])
     if params["metadata_path"] and params["order_id"]:
-        disk_leaf, disk_chain, existing = current_files(params)
-        if current_without_asking(params, key, disk_leaf, disk_chain, read_record(params["metadata_path"])):
-            return unchanged_result(module, disk_leaf, disk_chain, existing)
+        leaf, chain, existing = download.current_files(params)
+        record = download.read_record(params["metadata_path"])
+        if download.current_without_asking(params, key, leaf, chain, record):
+            # Asked WebNIC nothing: only owner, group and mode may be applied.
+            reasons = []
+            files, _written, _backups = write_files(module, None, existing, None, reasons, rewrite=False)
+            return download.run_result(reasons, str(params["order_id"]).strip(), leaf, chain, files, [])
 
     order, order_id = issued_order(module)
-    disk_leaf, disk_chain, existing = current_files(params)
+    disk_leaf, disk_chain, existing = download.current_files(params)
     check_chain = bool(params["chain_dest"] or params["fullchain_dest"])
     keep = disk_leaf is not None and not params["force"]
-    keep = keep and not stale_reasons(disk_leaf, disk_chain, order, key, check_chain)
-    leaf, chain = (disk_leaf, disk_chain) if keep else download(module, order, order_id, key)
-
-    contents = file_contents(
-        leaf,
-        chain,
-        key,
-        order.get("commonName"),
-        params["pkcs12_password"],
-        existing.get("pkcs12_dest"),
-        with_pkcs12=bool(params["pkcs12_dest"]),
-    )
+    keep = keep and not download.stale_reasons(disk_leaf, disk_chain, order, key, check_chain)
+    leaf, chain = (disk_leaf, disk_chain) if keep else fetch_certificate(module, order, order_id, key)
+    contents = download.file_contents(params, leaf, chain, key, order, existing)
     if params["chain_dest"] and not contents["chain_dest"]:
         refuse(module, order_id, ["WebNIC's download holds no intermediate certificate for chain_dest"])
 
     reasons = []
     files, written, backups = write_files(module, contents, existing, crypto.parse_certificate(leaf), reasons)
     record_download(module, order_id, leaf, reasons)
-    result = {
-        "changed": bool(reasons),
-        "changed_reasons": reasons,
-        "order_id": order_id,
-        "common_name": order.get("commonName"),
-        "order_status": order_status(order),
-        "cert_status": cert_status(order),
-        "downloaded": not keep,
-        "asked_webnic": True,
-        "files": files,
-        "written": written,
-    }
-    result.update(certificate_result(leaf, chain))
+    result = download.run_result(reasons, order_id, leaf, chain, files, written, order=order, downloaded=not keep)
     if backups:
         result["backup_files"] = backups
     if module._diff:
-        result["diff"] = {"before": summary(disk_leaf), "after": summary(leaf)}
+        result["diff"] = {"before": download.summary(disk_leaf), "after": download.summary(leaf)}
     return result
 
 

@@ -14,7 +14,7 @@ import json
 from . import crypto
 from .errors import InputError
 from .files import PathError, check_destination, check_distinct_paths, read_file, read_trust_store, system_trust_paths
-from .orders import order_names, parse_api_time
+from .orders import cert_status, order_names, order_status, parse_api_time
 
 PEM_TARGETS = ("dest", "chain_dest", "fullchain_dest")
 #: The order files are written in: the leaf-only file last, so a reader of ``dest`` finds its chain ready.
@@ -210,16 +210,17 @@ def download_problems(leaf, chain, order, key, key_path, roots):
     return problems
 
 
-def file_contents(leaf, chain, key, friendly_name, pkcs12_password=None, old_pkcs12=None, with_pkcs12=False):
-    """The bytes of each target file."""
+def file_contents(params, leaf, chain, key, order, existing):
+    """The bytes of each target file (the PKCS#12 file only with O(pkcs12_dest))."""
     leaf_pem = crypto.certificate_pem(leaf)
     chain_pem = b"".join(crypto.certificate_pem(c) for c in chain)
     contents = {"dest": leaf_pem, "chain_dest": chain_pem, "fullchain_dest": leaf_pem + chain_pem}
-    if with_pkcs12:
-        if old_pkcs12 and crypto.pkcs12_holds(old_pkcs12, pkcs12_password, key, leaf, chain):
-            contents["pkcs12_dest"] = old_pkcs12  # PKCS#12 output is salted: rebuild only when it differs
+    if params["pkcs12_dest"]:
+        old, password = existing.get("pkcs12_dest"), params["pkcs12_password"]
+        if old and crypto.pkcs12_holds(old, password, key, leaf, chain):
+            contents["pkcs12_dest"] = old  # PKCS#12 output is salted: rebuild only when it differs
         else:
-            contents["pkcs12_dest"] = crypto.build_pkcs12(key, leaf, chain, pkcs12_password, friendly_name)
+            contents["pkcs12_dest"] = crypto.build_pkcs12(key, leaf, chain, password, order.get("commonName"))
     return contents
 
 
@@ -246,6 +247,11 @@ def updated_record(record, order_id, leaf):
     return None if wanted == record else wanted
 
 
+def record_content(record):
+    """The bytes of a download record file."""
+    return (json.dumps(record, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
 def not_issued_message(order_description, outcome, wait_timeout):
     """Why an order's certificate cannot be downloaded (``outcome`` of waiting) and what to do."""
     if outcome == "failed":
@@ -263,6 +269,25 @@ def not_issued_message(order_description, outcome, wait_timeout):
 
 
 # ---------------------------------------------------------------------------------- the result
+
+
+def run_result(reasons, order_id, leaf, chain, files, written, order=None, downloaded=False):
+    """The module's result: what changed, the order (``None``: WebNIC was not asked) and the certificate."""
+    asked = order is not None
+    result = {
+        "changed": bool(reasons),
+        "changed_reasons": reasons,
+        "order_id": order_id,
+        "common_name": order.get("commonName") if asked else crypto.parse_certificate(leaf)["common_name"],
+        "order_status": order_status(order) if asked else None,
+        "cert_status": cert_status(order) if asked else None,
+        "downloaded": downloaded,
+        "asked_webnic": asked,
+        "files": files,
+        "written": written,
+    }
+    result.update(certificate_result(leaf, chain))
+    return result
 
 
 def certificate_result(leaf, chain):
