@@ -285,98 +285,21 @@ raw:
 
 import time
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.crypto import comparable_name
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dcv import dcv_instructions
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dcv_plan import (
-    approver_lists,
-    change_requests,
-    diff_view,
-    email_validated_names,
-    pending_email_names,
-    pending_names,
-    plan,
-    planned_view,
-    validation_entries,
-    wanted_approvers,
-    wanted_methods,
-)
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import ApiError, InputError
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import dcv_plan
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import ApiError
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.orders import is_failed, order_id_of
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.task_order import (
-    AWAITING_DCV,
-    AWAITING_VALIDATION,
-    resolve_order,
-)
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.orders import is_failed
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.task_order import AWAITING_DCV
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.waiting import Backoff
-
-AUTH_INFO_SKIPPED = "the order's DCV instructions (Get Auth Info): the result's dcv list is empty"
-
-
-def check_wait_options(params):
-    if params["wait_timeout"] < 0:
-        raise InputError("wait_timeout", "must not be negative", "Give seconds, for example 600")
-    for field in ("wait_interval", "wait_max_interval"):
-        if params[field] <= 0:
-            raise InputError(field, "must be positive", "Give seconds, for example 10")
-
-
-def read_order(module):
-    """``(order info, order id, Get Auth Info answer)`` of the order the task is about."""
-    params = module.params
-    client = module.client
-
-    def resolve():
-        return resolve_order(client, params["order_id"], params["common_name"], AWAITING_VALIDATION)
-
-    if params["order_id"] and not params["common_name"]:
-        # The id is enough: Get Auth Info and Check DCV Status carry the names and the status, so the
-        # order itself is not read (one call less per run) -- unless Get Auth Info (an assumed path)
-        # fails: only the documented Get Order Info may say that an order does not exist.
-        info = {}
-        order_id = params["order_id"]
-        try:
-            auth = client.call_optional("auth_info", AUTH_INFO_SKIPPED, path={"orderId": order_id})
-        except ApiError as exc:
-            if exc.status not in (400, 404):
-                raise
-            resolve()  # fails "WebNIC knows no order" when Get Order Info says so
-            raise
-        if auth is None:
-            info = resolve()
-        return info, order_id, auth or {}
-    info = resolve()
-    order_id = order_id_of(info) or params["order_id"]
-    return info, order_id, client.call_optional("auth_info", AUTH_INFO_SKIPPED, path={"orderId": order_id}) or {}
-
-
-class Validation:
-    """Where the order's validation stands, re-read after each change."""
-
-    def __init__(self, order_id, info, auth, status):
-        self.order_id = order_id
-        self.info = info
-        self.auth = auth
-        self.instructions = dcv_instructions(auth)
-        self.status = status
-        self.entries = validation_entries(status, self.instructions)
-
-    def read_status(self, client):
-        self.status = client.call("dcv_status", path={"orderId": self.order_id}) or {}
-        self.entries = validation_entries(self.status, self.instructions)
 
 
 def apply_changes(module, state, method_changes, approver_changes, pending_email):
     """Send the planned changes (and the resend); returns the addresses the approval mail went to, if resent."""
     client = module.client
     last = None
-    for endpoint, body in change_requests(method_changes, approver_changes):
+    for endpoint, body in dcv_plan.change_requests(method_changes, approver_changes):
         last = client.call(endpoint, path={"orderId": state.order_id}, body=body)
-    if last:
-        new_instructions = dcv_instructions(last)
-        if new_instructions:
-            state.instructions = new_instructions
-            state.auth = last
+    state.adopt(last)
     resent_to = None
     if module.params["resend"]:
         sent = client.call("approver_send", path={"orderId": state.order_id}) or {}
@@ -394,7 +317,7 @@ def wait_for_validation(module, state, reasons):
     started = time.monotonic()
     backoff = Backoff(params["wait_interval"], params["wait_max_interval"])
     retry_after = None
-    while pending_names(state.entries):
+    while dcv_plan.pending_names(state.entries):
         elapsed = time.monotonic() - started
         if elapsed >= params["wait_timeout"]:
             fail_waiting(module, state, reasons)
@@ -425,15 +348,7 @@ def wait_for_validation(module, state, reasons):
 def fail_waiting(module, state, reasons):
     pending = [e for e in state.entries if e["status"] != "VALIDATED"]
     module.fail_json(
-        msg="Domain validation of order %s did not complete within %ss; still pending: %s."
-        % (
-            state.order_id,
-            module.params["wait_timeout"],
-            "; ".join(
-                "%s (%s%s)" % (e["domain"], e["method"], ": " + e["message"] if e.get("message") else "")
-                for e in pending
-            ),
-        ),
+        msg=dcv_plan.timeout_message(state.order_id, module.params["wait_timeout"], pending),
         order_id=state.order_id,
         pending_domains=[e["domain"] for e in pending],
         validation=state.entries,
@@ -449,7 +364,7 @@ def read_approvers(module, names):
     if not names:
         return {}
     try:
-        return approver_lists(module.client, [comparable_name(n) for n in names])
+        return dcv_plan.approver_lists(module.client, names)
     except ApiError as exc:
         module.warn("Could not read the approver list: %s" % exc.render())
         return {}
@@ -457,23 +372,18 @@ def read_approvers(module, names):
 
 def run(module):
     params = module.params
-    check_wait_options(params)
-    info, order_id, auth = read_order(module)
-    state = Validation(order_id, info, auth, module.client.call("dcv_status", path={"orderId": order_id}) or {})
-    names = [e["domain"] for e in state.instructions] or [e["domain"] for e in state.entries]
-
-    methods = wanted_methods(params, names)
-    approvers = wanted_approvers(params, names)
-    method_changes, approver_changes, reasons = plan(state.instructions, state.entries, methods, approvers)
-    pending_email = pending_email_names(state.entries, methods)
+    dcv_plan.check_wait_options(params)
+    info, order_id, auth = dcv_plan.read_order(module.client, params["order_id"], params["common_name"])
+    state = dcv_plan.Validation(
+        order_id, info, auth, module.client.call("dcv_status", path={"orderId": order_id}) or {}
+    )
+    names = state.names()
+    methods = dcv_plan.wanted_methods(params, names)
+    approvers = dcv_plan.wanted_approvers(params, names)
+    method_changes, approver_changes, reasons = dcv_plan.plan(state.instructions, state.entries, methods, approvers)
+    pending_email = dcv_plan.pending_email_names(state.entries, methods)
     if params["resend"]:
-        if not pending_email:
-            raise InputError(
-                "resend",
-                "no name of order %s awaits e-mail validation" % order_id,
-                "Set method=email first, or drop resend",
-            )
-        reasons.append("approval e-mail sent again for %s" % ", ".join(pending_email))
+        reasons.append(dcv_plan.check_resend(order_id, pending_email))
 
     order_status = state.status.get("orderStatus") or info.get("orderStatus")
     if (method_changes or approver_changes) and order_status not in AWAITING_DCV:
@@ -485,7 +395,7 @@ def run(module):
             changed=False,
         )
 
-    before = diff_view(state.instructions)
+    before = dcv_plan.diff_view(state.instructions)
     resent_to = None
     waited = 0.0
     if not module.check_mode:
@@ -493,29 +403,15 @@ def run(module):
         if params["wait"]:
             waited = wait_for_validation(module, state, reasons)
 
-    pending_domains = pending_names(state.entries)
-    result = {
-        "changed": bool(reasons),
-        "changed_reasons": reasons,
-        "order_id": order_id,
-        "common_name": info.get("commonName") or (state.instructions[0]["domain"] if state.instructions else None),
-        "order_status": state.status.get("orderStatus") or info.get("orderStatus"),
-        "cert_status": state.status.get("certStatus") or info.get("certStatus"),
-        "dcv": state.instructions,
-        "validation": state.entries,
-        "pending_domains": pending_domains,
-        "validated": not pending_domains,
-        "approvers": read_approvers(module, email_validated_names(names, state.instructions, methods)),
-        "waited": waited,
-        "raw": {"auth": state.auth, "status": state.status},
-    }
+    approver_map = read_approvers(module, dcv_plan.email_validated_names(names, state.instructions, methods))
+    result = dcv_plan.run_result(state, reasons, approver_map, waited)
     if resent_to is not None:
         result["resent_to"] = resent_to
     if module._diff:
         if module.check_mode:
-            after = planned_view(state.instructions, method_changes, approver_changes, approvers)
+            after = dcv_plan.planned_view(state.instructions, method_changes, approver_changes, approvers)
         else:
-            after = diff_view(state.instructions)
+            after = dcv_plan.diff_view(state.instructions)
         result["diff"] = {"before": before, "after": after}
     return result
 

@@ -4,8 +4,9 @@
 """The DCV decisions of webnic_ssl_dcv: where each name stands, what the task wants, what must change.
 
 Pure functions over WebNIC's answers (already in the shape of dcv.dcv_instructions) and the module's
-options; bad options raise InputError naming the option. Nothing here calls WebNIC except
-:func:`approver_lists`, which only reads.
+options; bad options raise InputError naming the option. The few functions here that call WebNIC
+(:func:`read_order`, :meth:`Validation.read_status`, :func:`approver_lists`) only read: every
+change is sent by the module.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -13,11 +14,78 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 from .crypto import comparable_name
-from .dcv import normalize_method
-from .errors import InputError
+from .dcv import dcv_instructions, normalize_method
+from .errors import ApiError, InputError
+from .orders import order_id_of
+from .task_order import AWAITING_VALIDATION, resolve_order
 
 #: Order statuses in which WebNIC has validated every name (Check DCV Status may then list none).
 VALIDATED_ORDER_STATUSES = ("IN_PROCESS", "PROCESSED", "COMPLETED")
+
+
+AUTH_INFO_SKIPPED = "the order's DCV instructions (Get Auth Info): the result's dcv list is empty"
+
+
+def check_wait_options(params):
+    """O(wait_timeout), O(wait_interval) and O(wait_max_interval) make sense."""
+    if params["wait_timeout"] < 0:
+        raise InputError("wait_timeout", "must not be negative", "Give seconds, for example 600")
+    for field in ("wait_interval", "wait_max_interval"):
+        if params[field] <= 0:
+            raise InputError(field, "must be positive", "Give seconds, for example 10")
+
+
+def read_order(client, order_id, common_name):
+    """``(order info, order id, Get Auth Info answer)`` of the order the task is about (reads only)."""
+
+    def resolve():
+        return resolve_order(client, order_id, common_name, AWAITING_VALIDATION)
+
+    if order_id and not common_name:
+        # The id is enough: Get Auth Info and Check DCV Status carry the names and the status, so the
+        # order itself is not read (one call less per run) -- unless Get Auth Info (an assumed path)
+        # fails: only the documented Get Order Info may say that an order does not exist.
+        info = {}
+        try:
+            auth = client.call_optional("auth_info", AUTH_INFO_SKIPPED, path={"orderId": order_id})
+        except ApiError as exc:
+            if exc.status not in (400, 404):
+                raise
+            resolve()  # fails "WebNIC knows no order" when Get Order Info says so
+            raise
+        if auth is None:
+            info = resolve()
+        return info, order_id, auth or {}
+    info = resolve()
+    order_id = order_id_of(info) or order_id
+    return info, order_id, client.call_optional("auth_info", AUTH_INFO_SKIPPED, path={"orderId": order_id}) or {}
+
+
+class Validation:
+    """Where the order's validation stands (Get Auth Info and Check DCV Status), re-read after each change."""
+
+    def __init__(self, order_id, info, auth, status):
+        self.order_id = order_id
+        self.info = info
+        self.auth = auth
+        self.instructions = dcv_instructions(auth)
+        self.status = status
+        self.entries = validation_entries(status, self.instructions)
+
+    def read_status(self, client):
+        self.status = client.call("dcv_status", path={"orderId": self.order_id}) or {}
+        self.entries = validation_entries(self.status, self.instructions)
+
+    def names(self):
+        """The order's names: from the DCV instructions, else from the status."""
+        return [e["domain"] for e in self.instructions] or [e["domain"] for e in self.entries]
+
+    def adopt(self, answer):
+        """Take the DCV instructions of a change's answer, when it carries them."""
+        new_instructions = dcv_instructions(answer) if answer else []
+        if new_instructions:
+            self.instructions = new_instructions
+            self.auth = answer
 
 
 def validation_entries(status_data, instructions):
@@ -184,10 +252,10 @@ def planned_view(instructions, method_changes, approver_changes, approvers):
 
 
 def approver_lists(client, names):
-    """``{name: [addresses]}`` WebNIC accepts as approvers; one read per base domain."""
+    """``{name: [addresses]}`` WebNIC accepts as approvers (names compared lower case); one read per base domain."""
     result = {}
     cache = {}
-    for name in names:
+    for name in [comparable_name(n) for n in names]:
         base = name[2:] if name.startswith("*.") else name
         if base not in cache:
             data = client.call_optional(
@@ -200,3 +268,46 @@ def approver_lists(client, names):
             cache[base] = [item.get("email") if isinstance(item, dict) else item for item in (data or [])]
         result[name] = cache[base]
     return result
+
+
+def check_resend(order_id, pending_email):
+    """O(resend) needs a name awaiting e-mail validation; returns the changed reason."""
+    if not pending_email:
+        raise InputError(
+            "resend",
+            "no name of order %s awaits e-mail validation" % order_id,
+            "Set method=email first, or drop resend",
+        )
+    return "approval e-mail sent again for %s" % ", ".join(pending_email)
+
+
+def timeout_message(order_id, wait_timeout, pending):
+    """Why waiting for validation failed: the names still pending, with WebNIC's message."""
+    return "Domain validation of order %s did not complete within %ss; still pending: %s." % (
+        order_id,
+        wait_timeout,
+        "; ".join(
+            "%s (%s%s)" % (e["domain"], e["method"], ": " + e["message"] if e.get("message") else "") for e in pending
+        ),
+    )
+
+
+def run_result(state, reasons, approvers, waited):
+    """The module's result: the order, the DCV instructions and where each name stands."""
+    pending = pending_names(state.entries)
+    return {
+        "changed": bool(reasons),
+        "changed_reasons": reasons,
+        "order_id": state.order_id,
+        "common_name": state.info.get("commonName")
+        or (state.instructions[0]["domain"] if state.instructions else None),
+        "order_status": state.status.get("orderStatus") or state.info.get("orderStatus"),
+        "cert_status": state.status.get("certStatus") or state.info.get("certStatus"),
+        "dcv": state.instructions,
+        "validation": state.entries,
+        "pending_domains": pending,
+        "validated": not pending,
+        "approvers": approvers,
+        "waited": waited,
+        "raw": {"auth": state.auth, "status": state.status},
+    }
