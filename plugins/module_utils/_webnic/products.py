@@ -7,7 +7,15 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from .crypto import CryptoInputError, canonical_key_type, companion_name, parse_key_type
+from .crypto import (
+    CryptoInputError,
+    InvalidNameError,
+    canonical_key_type,
+    companion_name,
+    normalize_names,
+    parse_key_type,
+)
+from .errors import InputError
 
 
 def _flag(rules, *names):
@@ -294,3 +302,60 @@ def read_product_rules(client, product_key, catalogue):
     if rules is None:
         return rules_from_list_row(catalogue.row(product_key))
     return rules if isinstance(rules, dict) else {}
+
+
+# ------------------------------------------------------------------------------------ pricing
+
+
+def price_names(params):
+    """``(common_name, names)`` of a price request, normalised; ``names`` None when only counts are given.
+
+    Raises InputError naming the option (``subject_alt_names[i]`` with the index the user gave).
+    """
+    names = None
+    sans = params["subject_alt_names"]
+    if sans is not None:
+        given = [(index, name) for index, name in enumerate(sans) if name and name.strip()]
+        try:
+            names = normalize_names([name for _index, name in given])
+        except InvalidNameError as exc:
+            raise InputError("subject_alt_names[%d]" % given[exc.index][0], exc.problem, exc.fix)
+    common_name = None
+    if params["common_name"] and params["common_name"].strip():
+        try:
+            (common_name,) = normalize_names([params["common_name"]])
+        except InvalidNameError as exc:
+            raise InputError("common_name", exc.problem, exc.fix)
+    return common_name, names
+
+
+def price_query(product_key, term, san_count, wildcard_count):
+    """The query of Get Product Price: extra names only when there are any."""
+    query = {"productKey": product_key, "term": term}
+    if san_count:
+        query["commonSAN"] = san_count
+    if wildcard_count:
+        query["wildcardSAN"] = wildcard_count
+    return query
+
+
+def _amount(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def price_result(data, term):
+    """The price, currency, term and breakdown of a Get Product Price answer (``term``: the one asked)."""
+    breakdown = data.get("priceBreakdown") or {}
+    return {
+        "price": _amount(data.get("price")),
+        "currency": data.get("currency"),
+        "term": int(data.get("term") or term),
+        "price_breakdown": {
+            "base_cert_price": _amount(breakdown.get("baseCertPrice")),
+            "common_san_price": _amount(breakdown.get("commonSANPrice")),
+            "wildcard_san_price": _amount(breakdown.get("wildcardSANPrice")),
+        },
+    }

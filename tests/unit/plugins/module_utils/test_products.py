@@ -4,6 +4,7 @@
 import pytest
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import products
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import InputError
 
 
 def check(rules, **request):
@@ -131,3 +132,35 @@ def test_chargeable_names_leave_out_the_common_name_and_the_free_companion():
         0,
         1,
     )
+
+
+# ------------------------------------------------------------------------------------ pricing
+
+
+def test_price_names_are_normalised_and_a_bad_one_is_named_by_its_given_index():
+    params = {"subject_alt_names": ["", "Shop.Example.com.", "shop.example.com"], "common_name": " WWW.example.com "}
+    assert products.price_names(params) == ("www.example.com", ["shop.example.com"])
+    assert products.price_names({"subject_alt_names": None, "common_name": None}) == (None, None)
+    with pytest.raises(InputError) as info:
+        products.price_names({"subject_alt_names": ["", "ok.example.com", "xn--zz.example.com"], "common_name": None})
+    assert info.value.field == "subject_alt_names[2]"
+
+
+def test_the_price_query_names_extra_names_only_when_there_are_any():
+    assert products.price_query("ssl123", 1, 0, 0) == {"productKey": "ssl123", "term": 1}
+    assert products.price_query("ssl123", 2, 3, 1) == {
+        "productKey": "ssl123",
+        "term": 2,
+        "commonSAN": 3,
+        "wildcardSAN": 1,
+    }
+
+
+def test_the_price_result_reads_amounts_and_keeps_the_asked_term_when_none_is_answered():
+    data = {"price": "12.50", "currency": "USD", "priceBreakdown": {"baseCertPrice": "10", "commonSANPrice": "x"}}
+    assert products.price_result(data, 2) == {
+        "price": 12.5,
+        "currency": "USD",
+        "term": 2,
+        "price_breakdown": {"base_cert_price": 10.0, "common_san_price": None, "wildcard_san_price": None},
+    }
