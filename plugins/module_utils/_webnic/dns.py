@@ -19,6 +19,9 @@ __metaclass__ = type
 
 import ipaddress
 
+from .dcv import UnsafeValidationError, check_dns_record, check_dns_value
+from .errors import InputError
+
 try:
     from html import unescape as _html_unescape
 except ImportError:  # pragma: no cover - Python 2 is not supported on targets of this collection
@@ -344,3 +347,72 @@ def hosted_zone_names(data):
             if name not in names:
                 names.append(name)
     return names
+
+
+# ------------------------------------------------------------------------ webnic_dns_record's decisions
+
+
+def check_record_request(params):
+    """``(zone, relative name, TYPE)`` of a webnic_dns_record task; InputError naming the option.
+
+    A domain-validation record (``validation_names``) has its name and type from an API answer: it is
+    held to the one rule of what a validation may publish before anything is read or written.
+    """
+    record_type = params["type"].upper()
+    try:
+        zone = normalize_zone(params["zone"])
+        name = relative_name(params["name"], zone)
+        validate_values(record_type, params["values"])
+    except RecordInputError as exc:
+        raise InputError(exc.field, exc.problem, exc.fix)
+    if params["ttl"] is not None and not 0 < params["ttl"] <= 2147483647:
+        raise InputError("ttl", "must be a positive number of seconds", "Use for example 300")
+    if params["validation_names"]:
+        try:
+            check_dns_record("name", fqdn(name, zone), record_type, params["validation_names"])
+            for value in params["values"] or []:
+                check_dns_value("values", value)
+        except UnsafeValidationError as exc:
+            raise InputError(exc.field, exc.problem, exc.fix)
+    return zone, name, record_type
+
+
+def raw_records(data, name, record_type, zone):
+    """The records of a List DNS Records answer that belong to the set ``name``/``record_type``."""
+    records = data.get("records") if isinstance(data, dict) else data
+    result = []
+    for record in records or []:
+        if not isinstance(record, dict) or str(record.get("type") or "").upper() != record_type:
+            continue
+        try:
+            if relative_name(record.get("name") or "", zone) == name:
+                result.append(record)
+        except RecordInputError:
+            continue
+    return result
+
+
+def record_result(zone, name, record_type, current, planned):
+    """The module's result: ``current`` = (ttl, values) read, ``planned`` = (action, ttl, values, reasons)."""
+    current_ttl, current_values = current
+    action, new_ttl, new_values, reasons = planned
+    exists_after = bool(new_values) if action else bool(current_values)
+    result = {
+        "changed": bool(action),
+        "changed_reasons": reasons,
+        "zone": zone,
+        "name": name,
+        "fqdn": fqdn(name, zone),
+        "type": record_type,
+        "ttl": (new_ttl if exists_after else None) if action else current_ttl,
+        "record_values": list(new_values) if action else list(current_values),
+        "previous_values": list(current_values),
+        "exists": exists_after,
+    }
+    diff = {
+        "before": {"ttl": current_ttl, "values": list(current_values)} if current_values else {},
+        "after": {"ttl": result["ttl"], "values": result["record_values"]} if exists_after else {},
+        "before_header": "%s %s" % (result["fqdn"], record_type),
+        "after_header": "%s %s" % (result["fqdn"], record_type),
+    }
+    return result, diff
