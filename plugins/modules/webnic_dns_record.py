@@ -211,105 +211,37 @@ raw:
   elements: dict
 """
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dns import (
-    RECORD_TYPES,
-    RecordInputError,
-    fqdn,
-    normalize_zone,
-    plan_record_set,
-    record_set_from_answer,
-    relative_name,
-    save_body,
-    validate_values,
-)
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dcv import (
-    UnsafeValidationError,
-    check_dns_record,
-    check_dns_value,
-)
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import dns
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.failures import FieldProblem
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
-
-
-def _raw_records(data, name, record_type, zone):
-    records = data.get("records") if isinstance(data, dict) else data
-    result = []
-    for record in records or []:
-        if not isinstance(record, dict) or str(record.get("type") or "").upper() != record_type:
-            continue
-        try:
-            if relative_name(record.get("name") or "", zone) == name:
-                result.append(record)
-        except RecordInputError:
-            continue
-    return result
 
 
 def run(module):
     params = module.params
-    record_type = params["type"].upper()
-    try:
-        zone = normalize_zone(params["zone"])
-        name = relative_name(params["name"], zone)
-        validate_values(record_type, params["values"])
-    except RecordInputError as exc:
-        module.fail_field(exc.field, exc.problem, exc.fix)
-    if params["ttl"] is not None and not 0 < params["ttl"] <= 2147483647:
-        module.fail_field("ttl", "must be a positive number of seconds", "Use for example 300")
-    if params["validation_names"]:
-        # A domain-validation record: its name and type come from an API answer, so hold them to
-        # the one rule of what a validation may publish before anything is read or written.
-        try:
-            check_dns_record("name", fqdn(name, zone), record_type, params["validation_names"])
-            for value in params["values"] or []:
-                check_dns_value("values", value)
-        except UnsafeValidationError as exc:
-            module.fail_field(exc.field, exc.problem, exc.fix)
-
+    zone, name, record_type = dns.check_record_request(params)
     client = module.client
     # Filter by type only: how the API matches `name` (relative, absolute, substring) is not known,
     # and a set missed by a filter would be overwritten. The exact name is matched here.
     data = client.call("dns_records", path={"zone": zone}, query={"type": record_type}) or {}
-    current_ttl, current_values = record_set_from_answer(data, name, record_type, zone)
+    current = dns.record_set_from_answer(data, name, record_type, zone)
     try:
-        action, new_ttl, new_values, reasons = plan_record_set(
-            record_type,
-            current_ttl,
-            current_values,
-            params["state"],
-            params["values"],
-            params["ttl"],
-            params["on_existing"],
+        planned = dns.plan_record_set(
+            record_type, *current, params["state"], params["values"], params["ttl"], params["on_existing"]
         )
-    except RecordInputError as exc:
-        module.fail_field(exc.field, exc.problem, exc.fix)
+    except FieldProblem as exc:
+        raise FieldProblem(exc.field, exc.problem, exc.fix)
 
-    if action and not module.check_mode:
-        if action == "save":
-            client.call("dns_record_save", path={"zone": zone}, body=save_body(name, record_type, new_ttl, new_values))
-        else:
-            client.call("dns_record_delete", path={"zone": zone}, query={"type": record_type, "name": name})
+    action, new_ttl, new_values, _reasons = planned
+    if action == "save" and not module.check_mode:
+        body = dns.save_body(name, record_type, new_ttl, new_values)
+        client.call("dns_record_save", path={"zone": zone}, body=body)
+    elif action and not module.check_mode:
+        client.call("dns_record_delete", path={"zone": zone}, query={"type": record_type, "name": name})
 
-    exists_after = bool(new_values) if action else bool(current_values)
-    result = {
-        "changed": bool(action),
-        "changed_reasons": reasons,
-        "zone": zone,
-        "name": name,
-        "fqdn": fqdn(name, zone),
-        "type": record_type,
-        "ttl": (new_ttl if exists_after else None) if action else current_ttl,
-        "record_values": list(new_values) if action else list(current_values),
-        "previous_values": list(current_values),
-        "exists": exists_after,
-        "raw": _raw_records(data, name, record_type, zone),
-    }
+    result, diff = dns.record_result(zone, name, record_type, current, planned)
+    result["raw"] = dns.raw_records(data, name, record_type, zone)
     if module._diff:
-        result["diff"] = {
-            "before": {"ttl": current_ttl, "values": list(current_values)} if current_values else {},
-            "after": {"ttl": result["ttl"], "values": result["record_values"]} if exists_after else {},
-            "before_header": "%s %s" % (result["fqdn"], record_type),
-            "after_header": "%s %s" % (result["fqdn"], record_type),
-        }
+        result["diff"] = diff
     return result
 
 
@@ -318,7 +250,7 @@ def main():
         argument_spec=dict(
             zone=dict(type="str", required=True),
             name=dict(type="str", required=True, aliases=["record"]),
-            type=dict(type="str", required=True, choices=list(RECORD_TYPES)),
+            type=dict(type="str", required=True, choices=list(dns.RECORD_TYPES)),
             ttl=dict(type="int"),
             values=dict(type="list", elements="str", aliases=["value"]),
             state=dict(type="str", choices=["present", "absent"], default="present"),

@@ -80,7 +80,7 @@ changed_reasons:
 """
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dns import (
-    RecordInputError,
+    FieldProblem,
     hosted_zone_names,
     normalize_zone,
 )
@@ -92,7 +92,7 @@ def run(module):
     if module.params["zone"]:
         try:
             wanted = normalize_zone(module.params["zone"])
-        except RecordInputError as exc:
+        except FieldProblem as exc:
             module.fail_field(exc.field, exc.problem, exc.fix)
     data = module.client.call("dns_zones", query={"zone": wanted} if wanted else None)
     zones = hosted_zone_names(data)

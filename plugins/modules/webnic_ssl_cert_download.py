@@ -302,218 +302,21 @@ api_calls:
   sample: 2
 """
 
-import datetime
-import json
-
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.files import (
-    PathError,
-    check_destination,
-    check_distinct_paths,
-    read_file,
-    read_trust_store,
-    system_trust_paths,
-    write_atomic,
-)
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, download, orders
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.failures import FieldProblem
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.files import write_atomic
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.orders import (
-    cert_status,
-    describe_order,
-    find_orders,
-    get_order,
-    is_issued,
-    order_id_of,
-    order_names,
-    order_status,
-    parse_api_time,
-    wait_for_order,
-)
-
-PEM_TARGETS = ("dest", "chain_dest", "fullchain_dest")
-#: How far apart the order's reported expiry and the certificate's notAfter may be and still be
-#: the same certificate (the API rounds and may use another time zone notation).
-EXPIRY_TOLERANCE_SECONDS = 120
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.task_order import NEWEST_ISSUED, resolve_order
 
 
-def _lower(name):
-    return crypto.comparable_name(name)
-
-
-def check_paths(module):
-    """Refuse relative, ``..`` and overlapping paths before anything is read from WebNIC or written."""
-    params = module.params
-    fields = [(option, params[option]) for option in ("privatekey_path", *PEM_TARGETS, "pkcs12_dest")]
-    try:
-        for option in (*PEM_TARGETS, "pkcs12_dest"):
-            check_destination(option, params[option])
-        check_distinct_paths(fields)
-    except PathError as exc:
-        module.fail_field(exc.field, exc.problem, exc.fix)
-
-
-def trusted_roots(module):
-    """The roots a downloaded chain must end at: O(trusted_roots), else this host's system store."""
-    paths = module.params["trusted_roots"] or system_trust_paths()
-    try:
-        roots = crypto.parse_trust_store(read_trust_store(paths))
-    except PathError as exc:
-        module.fail_field(exc.field, exc.problem, exc.fix)
-    if not roots:
-        module.fail_field(
-            "trusted_roots",
-            "no root certificate found in %s" % (", ".join(paths) or "the system store"),
-            "Give the PEM file of the CA roots to trust, or install the system CA bundle (ca-certificates)",
-        )
-    return roots
-
-
-def resolve_order(module):
-    client = module.client
-    order_id = module.params["order_id"]
-    common_name = None
-    if module.params["common_name"]:
-        try:
-            common_name = crypto.normalize_name(module.params["common_name"])
-        except crypto.InvalidNameError as exc:
-            module.fail_field("common_name", exc.problem, exc.fix)
-    if order_id:
-        info = get_order(client, order_id)
-        if info is None:
-            module.fail_field("order_id", "WebNIC knows no order %s" % order_id, "Check the id")
-        if common_name and _lower(info.get("commonName")) != common_name:
-            module.fail_field(
-                "common_name",
-                "order %s is for %s, not %s" % (order_id, info.get("commonName"), common_name),
-                "Give the order's own common name, or only order_id",
-            )
-        return info
-    live = find_orders(client, common_name, live_only=True)
-    if not live:
-        module.fail_field(
-            "common_name",
-            "no live order has the common name %s" % common_name,
-            "Place the order first (webnic.ssl.webnic_ssl_order) or give order_id",
-        )
-    issued = [order for order in live if is_issued(order)]
-    # The newest issued order holds the newest certificate (a renewal is a new order).
-    return (issued or live)[-1]
-
-
-def load_key(module):
-    path = module.params["privatekey_path"]
-    if not path:
-        return None
-    data = read_file(path)
-    if data is None:
-        module.fail_field(
-            "privatekey_path", "%s does not exist" % path, "Point it at the key the certificate was requested for"
-        )
-    try:
-        return crypto.load_private_key(data, module.params["privatekey_passphrase"])
-    except crypto.CryptoInputError as exc:
-        module.fail_field(
-            "privatekey_path" if getattr(exc, "reason", "") == "invalid" else "privatekey_passphrase",
-            exc.problem,
-            exc.fix,
-        )
-
-
-def _certs_of(data):
-    try:
-        return crypto.load_certificates(data)
-    except crypto.CryptoInputError:
-        return None
-
-
-def current_files(module):
-    """What the files on disk hold: ``(leaf, chain, existing_bytes)``; ``leaf`` None when unusable."""
-    params = module.params
-    existing = {}
-    for target in (*PEM_TARGETS, "pkcs12_dest"):
-        if params[target]:
-            existing[target] = read_file(params[target])
-    leaves = []
-    chain = None
-    for target in ("dest", "fullchain_dest"):
-        data = existing.get(target)
-        if target in existing:
-            certs = _certs_of(data) if data else None
-            if not certs:
-                return None, None, existing
-            leaves.append(certs[0])
-            if target == "fullchain_dest":
-                chain = certs[1:]
-    if "chain_dest" in existing:
-        certs = _certs_of(existing["chain_dest"]) if existing["chain_dest"] else None
-        if not certs:
-            return None, None, existing
-        if chain is not None and [crypto.certificate_fingerprint(c) for c in certs] != [
-            crypto.certificate_fingerprint(c) for c in chain
-        ]:
-            return None, None, existing
-        chain = certs
-    if "pkcs12_dest" in existing:
-        loaded = (
-            crypto.load_pkcs12(existing["pkcs12_dest"], params["pkcs12_password"]) if existing["pkcs12_dest"] else None
-        )
-        if not loaded or loaded[1] is None:
-            return None, None, existing
-        leaves.append(loaded[1])
-        if chain is None:
-            chain = loaded[2]
-    if not leaves or len({crypto.certificate_fingerprint(c) for c in leaves}) != 1:
-        return None, None, existing
-    return leaves[0], chain or [], existing
-
-
-def mismatch_with_order(leaf, order):
-    """Why a certificate is not the one the order reports: [] when expiry and names agree."""
-    reasons = []
-    facts = crypto.parse_certificate(leaf)
-    expires = parse_api_time(order.get("dtcertexpire"))
-    not_after = crypto.certificate_not_after(leaf)
-    if expires is None or abs((expires - not_after).total_seconds()) > EXPIRY_TOLERANCE_SECONDS:
-        reasons.append("expires %s, the order reports %s" % (facts["not_after"], order.get("dtcertexpire")))
-    missing = missing_names(leaf, order)
-    if missing:
-        reasons.append("lacks the order's names %s" % ", ".join(missing))
-    return reasons
-
-
-def missing_names(leaf, order):
-    facts = crypto.parse_certificate(leaf)
-    have = set(facts["subject_alt_names"])
-    if facts["common_name"]:
-        have.add(facts["common_name"])
-    return [name for name in order_names(order) if name and name not in have]
-
-
-def certificate_result(leaf, chain):
-    facts = crypto.parse_certificate(leaf)
-    now = datetime.datetime.now(crypto.certificate_not_after(leaf).tzinfo)
-    remaining = crypto.certificate_not_after(leaf) - now
-    names = list(facts["subject_alt_names"])
-    if facts["common_name"] and facts["common_name"] not in names:
-        names.insert(0, facts["common_name"])
-    return {
-        "serial": facts["serial"],
-        "fingerprint": facts["fingerprint_sha256"],
-        "issuer": facts["issuer_string"],
-        "not_before": facts["not_before"],
-        "not_after": facts["not_after"],
-        "days_remaining": int(remaining.total_seconds() // 86400),
-        "names": names,
-        "chain_length": len(chain),
-    }
-
-
-def _summary(leaf):
-    if leaf is None:
-        return {}
-    facts = crypto.parse_certificate(leaf)
-    return {"serial": facts["serial"], "not_after": facts["not_after"], "names": facts["subject_alt_names"]}
+def check_options(params):
+    if params["wait_timeout"] < 0:
+        raise FieldProblem("wait_timeout", "must not be negative", "Give seconds, for example 600")
+    if params["wait_interval"] <= 0:
+        raise FieldProblem("wait_interval", "must be positive", "Give seconds, for example 10")
+    download.check_paths(params)
 
 
 def refuse(module, order_id, problems, **extra):
@@ -527,245 +330,121 @@ def refuse(module, order_id, problems, **extra):
     )
 
 
-def read_record(path):
-    """The download record in ``path`` (a dict), ``{}`` when missing or unreadable."""
-    if not path:
-        return {}
-    data = read_file(path)
-    try:
-        record = json.loads(data.decode("utf-8")) if data else {}
-    except (ValueError, UnicodeDecodeError):
-        return {}
-    return record if isinstance(record, dict) else {}
-
-
-def current_without_asking(params, key, leaf, chain, record):
-    """True when the files on disk are, by the record, the order's certificate and still usable.
-
-    Only for an explicit ``order_id`` (a common name may have a newer order the record cannot know).
-    """
-    if params["force"] or not params["order_id"] or leaf is None or not record:
-        return False
-    if str(record.get("order_id") or "") != str(params["order_id"]).strip():
-        return False
-    facts = crypto.parse_certificate(leaf)
-    if record.get("fingerprint") != facts["fingerprint_sha256"]:
-        return False
-    now = datetime.datetime.now(crypto.certificate_not_after(leaf).tzinfo)
-    if not crypto.certificate_not_before(leaf) <= now < crypto.certificate_not_after(leaf):
-        return False
-    if key is not None and not crypto.key_matches_certificate(key, leaf):
-        return False
-    if (params["chain_dest"] or params["fullchain_dest"]) and crypto.chain_problems(leaf, chain):
-        return False
-    if params["common_name"]:
-        names = set(facts["subject_alt_names"]) | {facts["common_name"]}
-        if _lower(params["common_name"]) not in {_lower(n) for n in names if n}:
-            return False
-    return True
-
-
-def record_download(module, order_id, leaf, reasons):
-    """Record in O(metadata_path) which order and certificate the files hold (other keys kept)."""
-    path = module.params["metadata_path"]
-    if not path:
-        return
-    record = read_record(path)
-    facts = crypto.parse_certificate(leaf)
-    wanted = dict(record)
-    wanted.update(
-        order_id=str(order_id),
-        fingerprint=facts["fingerprint_sha256"],
-        serial=facts["serial"],
-        not_after=facts["not_after"],
-    )
-    if wanted == record:
-        return
-    content = (json.dumps(wanted, indent=2, sort_keys=True) + "\n").encode("utf-8")
-    write_atomic(
-        module, path, content, mode=module.params["mode"], owner=module.params["owner"], group=module.params["group"]
-    )
-    reasons.append("%s: records order %s, serial %s" % (path, order_id, facts["serial"]))
-
-
-def unchanged_result(module, leaf, chain, existing):
-    """The result of a run that asked WebNIC nothing: only owner, group and mode may be applied."""
+def issued_order(module):
+    """The order the task is about, once issued (waiting for it with O(wait)); fails when it is not."""
     params = module.params
-    reasons = []
-    files = {}
-    for target in ("chain_dest", "fullchain_dest", "dest", "pkcs12_dest"):
+    order = resolve_order(module.client, params["order_id"], params["common_name"], NEWEST_ISSUED)
+    order_id = orders.order_id_of(order) or params["order_id"]
+    if orders.is_issued(order):
+        return order, order_id
+    outcome = "not issued"
+    if params["wait"]:
+        outcome, order, _status = orders.wait_for_order(
+            module.client,
+            order_id,
+            params["wait_timeout"],
+            max_delay=params["wait_interval"],
+            first_delay=min(1.0, params["wait_interval"]),
+        )
+    if outcome != "issued":
+        module.fail_json(
+            msg=download.not_issued_message(orders.describe_order(order), outcome, params["wait_timeout"]),
+            order_id=order_id,
+            order_status=order.get("orderStatus"),
+            cert_status=order.get("certStatus"),
+            changed=False,
+            api_calls=module.api_calls,
+        )
+    return order, order_id
+
+
+def fetch_certificate(module, order, order_id, key):
+    """WebNIC's certificate and chain, refused unless they are the order's, fit the key and chain to a trusted root."""
+    certs = download.certificates_of(module.client.download(order_id, "PEM", {"bundle": True}))
+    if not certs:
+        refuse(module, order_id, ["WebNIC's download is not a PEM certificate bundle"])
+    leaf, chain = crypto.split_leaf_and_chain(certs)
+    roots = download.trusted_roots(module.params["trusted_roots"])
+    problems = download.download_problems(leaf, chain, order, key, module.params["privatekey_path"], roots)
+    if problems:
+        refuse(module, order_id, problems, serial=crypto.parse_certificate(leaf)["serial"])
+    return leaf, chain
+
+
+def write_files(module, contents, existing, facts, reasons, rewrite=True):
+    """Write each target (content, owner, group, mode); returns ``(files, written, backups)``."""
+    params = module.params
+    files, written, backups = {}, [], {}
+    for target in download.WRITE_ORDER:
         path = params[target]
         if not path:
             continue
         files[target] = path
+        content = contents[target] if rewrite else existing[target]
         mode = params["pkcs12_mode"] if target == "pkcs12_dest" else params["mode"]
-        changed, _backup = write_atomic(
-            module, path, existing[target], mode=mode, owner=params["owner"], group=params["group"]
+        changed, backup_file = write_atomic(
+            module,
+            path,
+            content,
+            mode=mode,
+            owner=params["owner"],
+            group=params["group"],
+            backup=params["backup"] and rewrite,
         )
-        if changed:
+        if rewrite and existing.get(target) != content:
+            written.append(path)
+            reasons.append(download.content_reason(path, existing.get(target) is None, facts))
+        elif changed:
             reasons.append("%s: owner, group or mode changed" % path)
-    result = {
-        "changed": bool(reasons),
-        "changed_reasons": reasons,
-        "order_id": str(params["order_id"]).strip(),
-        "common_name": crypto.parse_certificate(leaf)["common_name"],
-        "order_status": None,
-        "cert_status": None,
-        "downloaded": False,
-        "asked_webnic": False,
-        "files": files,
-        "written": [],
-    }
-    result.update(certificate_result(leaf, chain))
-    return result
+        if backup_file:
+            backups[target] = backup_file
+    return files, written, backups
+
+
+def record_download(module, order_id, leaf, reasons):
+    """Record in O(metadata_path) which order and certificate the files hold (other keys kept)."""
+    params = module.params
+    path = params["metadata_path"]
+    record = download.updated_record(download.read_record(path), order_id, leaf) if path else None
+    if record is not None:
+        content = download.record_content(record)
+        write_atomic(module, path, content, mode=params["mode"], owner=params["owner"], group=params["group"])
+        reasons.append("%s: records order %s, serial %s" % (path, order_id, record["serial"]))
 
 
 def run(module):
     params = module.params
     if not crypto.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=crypto.CRYPTOGRAPHY_IMPORT_ERROR)
-    for field in ("wait_timeout",):
-        if params[field] < 0:
-            module.fail_field(field, "must not be negative", "Give seconds, for example 600")
-    if params["wait_interval"] <= 0:
-        module.fail_field("wait_interval", "must be positive", "Give seconds, for example 10")
-    check_paths(module)
-    key = load_key(module)
+    check_options(params)
+    key = download.load_key(params["privatekey_path"], params["privatekey_passphrase"])
     if params["metadata_path"] and params["order_id"]:
-        disk_leaf, disk_chain, existing = current_files(module)
-        if current_without_asking(params, key, disk_leaf, disk_chain, read_record(params["metadata_path"])):
-            return unchanged_result(module, disk_leaf, disk_chain, existing)
-    client = module.client
+        leaf, chain, existing = download.current_files(params)
+        record = download.read_record(params["metadata_path"])
+        if download.current_without_asking(params, key, leaf, chain, record):
+            # Asked WebNIC nothing: only owner, group and mode may be applied.
+            reasons = []
+            files, _written, _backups = write_files(module, None, existing, None, reasons, rewrite=False)
+            return download.run_result(reasons, str(params["order_id"]).strip(), leaf, chain, files, [])
 
-    order = resolve_order(module)
-    order_id = order_id_of(order) or params["order_id"]
-    if not is_issued(order):
-        if params["wait"]:
-            outcome, order, _status = wait_for_order(
-                client,
-                order_id,
-                params["wait_timeout"],
-                max_delay=params["wait_interval"],
-                first_delay=min(1.0, params["wait_interval"]),
-            )
-        else:
-            outcome = "not issued"
-        if outcome != "issued":
-            hint = (
-                "Complete domain validation (webnic.ssl.webnic_ssl_dcv shows what is pending), "
-                "or set wait: true to wait for issuance."
-                if outcome == "not issued"
-                else "Check domain validation with webnic.ssl.webnic_ssl_dcv, or wait longer (wait_timeout)."
-            )
-            what = {
-                "not issued": "is not issued yet",
-                "timeout": "was not issued within %ss" % params["wait_timeout"],
-                "failed": "will not be issued",
-            }[outcome]
-            module.fail_json(
-                msg="Order %s %s. %s"
-                % (describe_order(order), what, hint if outcome != "failed" else "Place a new order."),
-                order_id=order_id,
-                order_status=order.get("orderStatus"),
-                cert_status=order.get("certStatus"),
-                changed=False,
-                api_calls=module.api_calls,
-            )
-
-    disk_leaf, disk_chain, existing = current_files(module)
-    reasons = []
-    skip = False
-    if disk_leaf is not None and not params["force"]:
-        stale = mismatch_with_order(disk_leaf, order)
-        if key is not None and not crypto.key_matches_certificate(key, disk_leaf):
-            stale.append("does not match privatekey_path")
-        if params["chain_dest"] or params["fullchain_dest"]:
-            stale.extend(crypto.chain_problems(disk_leaf, disk_chain))
-        skip = not stale
-
-    if skip:
-        leaf, chain = disk_leaf, disk_chain
-        downloaded = False
-    else:
-        data = client.download(order_id, "PEM", {"bundle": True})
-        certs = _certs_of(data)
-        if not certs:
-            refuse(module, order_id, ["WebNIC's download is not a PEM certificate bundle"])
-        leaf, chain = crypto.split_leaf_and_chain(certs)
-        downloaded = True
-        problems = []
-        missing = missing_names(leaf, order)
-        if missing:
-            problems.append("the certificate lacks the order's names %s" % ", ".join(missing))
-        if key is not None and not crypto.key_matches_certificate(key, leaf):
-            problems.append("the certificate does not match the private key %s" % params["privatekey_path"])
-        # The answer is untrusted input: valid now, every link signed, and a trusted root on top.
-        problems.extend(crypto.issued_certificate_problems(leaf, chain, trusted_roots(module)))
-        if problems:
-            refuse(module, order_id, problems, serial=crypto.parse_certificate(leaf)["serial"])
-
-    leaf_pem = crypto.certificate_pem(leaf)
-    chain_pem = b"".join(crypto.certificate_pem(c) for c in chain)
-    contents = {"dest": leaf_pem, "chain_dest": chain_pem, "fullchain_dest": leaf_pem + chain_pem}
-    if params["pkcs12_dest"]:
-        old = existing.get("pkcs12_dest")
-        if old and crypto.pkcs12_holds(old, params["pkcs12_password"], key, leaf, chain):
-            contents["pkcs12_dest"] = old  # PKCS#12 output is salted: rebuild only when it differs
-        else:
-            contents["pkcs12_dest"] = crypto.build_pkcs12(
-                key, leaf, chain, params["pkcs12_password"], order.get("commonName")
-            )
-    if params["chain_dest"] and not chain_pem:
+    order, order_id = issued_order(module)
+    disk_leaf, disk_chain, existing = download.current_files(params)
+    check_chain = bool(params["chain_dest"] or params["fullchain_dest"])
+    keep = disk_leaf is not None and not params["force"]
+    keep = keep and not download.stale_reasons(disk_leaf, disk_chain, order, key, check_chain)
+    leaf, chain = (disk_leaf, disk_chain) if keep else fetch_certificate(module, order, order_id, key)
+    contents = download.file_contents(params, leaf, chain, key, order, existing)
+    if params["chain_dest"] and not contents["chain_dest"]:
         refuse(module, order_id, ["WebNIC's download holds no intermediate certificate for chain_dest"])
 
-    new_facts = crypto.parse_certificate(leaf)
-    written = []
-    backups = {}
-    files = {}
-    for target in ("chain_dest", "fullchain_dest", "dest", "pkcs12_dest"):
-        path = params[target]
-        if not path:
-            continue
-        files[target] = path
-        content = contents[target]
-        content_differs = existing.get(target) != content
-        mode = params["pkcs12_mode"] if target == "pkcs12_dest" else params["mode"]
-        changed, backup_file = write_atomic(
-            module, path, content, mode=mode, owner=params["owner"], group=params["group"], backup=params["backup"]
-        )
-        if content_differs:
-            written.append(path)
-            if existing.get(target) is None:
-                reasons.append(
-                    "%s: created (serial %s, expires %s)" % (path, new_facts["serial"], new_facts["not_after"])
-                )
-            else:
-                reasons.append(
-                    "%s: new content (serial %s, expires %s)" % (path, new_facts["serial"], new_facts["not_after"])
-                )
-        elif changed:
-            reasons.append("%s: owner, group or mode changed" % path)
-        if backup_file:
-            backups[target] = backup_file
-
+    reasons = []
+    files, written, backups = write_files(module, contents, existing, crypto.parse_certificate(leaf), reasons)
     record_download(module, order_id, leaf, reasons)
-    result = {
-        "changed": bool(reasons),
-        "changed_reasons": reasons,
-        "order_id": order_id,
-        "common_name": order.get("commonName"),
-        "order_status": order_status(order),
-        "cert_status": cert_status(order),
-        "downloaded": downloaded,
-        "asked_webnic": True,
-        "files": files,
-        "written": written,
-    }
-    result.update(certificate_result(leaf, chain))
+    result = download.run_result(reasons, order_id, leaf, chain, files, written, order=order, downloaded=not keep)
     if backups:
         result["backup_files"] = backups
     if module._diff:
-        result["diff"] = {"before": _summary(disk_leaf), "after": _summary(leaf)}
+        result["diff"] = {"before": download.summary(disk_leaf), "after": download.summary(leaf)}
     return result
 
 

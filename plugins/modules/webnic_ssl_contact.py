@@ -309,260 +309,70 @@ api_calls:
 
 import os
 
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.contact_plan import (
+    ContactPlan,
+    check_request,
+    wanted_details,
+)
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.contacts import (
     CONTACT_FIELDS,
-    ROLES,
     ContactCache,
-    ContactFieldError,
-    contact_differences,
     created_ids,
-    fingerprint,
-    from_api,
-    normalise_contact,
     to_api,
 )
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import ApiError
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
 
 CONTACT_OPTIONS = {option: dict(type="str") for option, _api in CONTACT_FIELDS}
 
 
-def _not_found(error):
-    text = ("%s %s" % (error.api_message or "", error.message)).lower()
-    return error.status in (400, 404) and ("not found" in text or "does not exist" in text)
+def open_cache(module):
+    directory = module.params["cache_dir"] or os.environ.get("WEBNIC_CONTACT_CACHE_DIR")
+    return ContactCache(directory, module.api_base_url, module.params["api_username"] or "")
 
 
-#: read_contact's answer when the contact could not be read back (the path is missing).
-CONTACT_NOT_VERIFIED = {"_not_verified": True}
+def create(module, plan, to_create):
+    """One Create Contact for every role to create (nothing sent in check mode)."""
+    if module.check_mode:
+        plan.created(to_create, None)
+        return
+    body = {role: to_api(wanted) for role, (_key, wanted) in to_create.items()}
+    data = module.client.call("contact_create", body=body)
+    ids = created_ids(data)
+    missing = [role for role in to_create if role not in ids]
+    if missing:
+        module.fail_json(
+            msg="WebNIC Create Contact answered without an id for %s: %r" % (", ".join(missing), data),
+            changed=True,
+            created=ids,
+        )
+    plan.created(to_create, ids)
 
 
-def read_contact(client, contact_id):
-    """Get Contact Info, or None when WebNIC does not know the id."""
-    try:
-        return client.call("contact_info", query={"contactId": contact_id}) or None
-    except ApiError as error:
-        if error.status in (404, 405, 501):
-            # Get Contact Info is an assumed path: a missing path must not read as "no such contact"
-            # (that would create a new one on every run). The recorded contact is trusted instead.
-            client.note_skipped("contact_info", error.status, "re-reading the recorded contact before reusing it")
-            return CONTACT_NOT_VERIFIED
-        if _not_found(error):
-            return None
-        raise
-
-
-def wanted_details(module):
-    """``{role: normalised details}`` of the roles whose details were given; fails naming the field."""
-    params = module.params
-    given = {}
-    for role in ROLES:
-        if params[role] is not None:
-            given[role] = params[role]
-    if "technical" not in given and "administrator" in given and not params["technical_contact_id"]:
-        given["technical"] = given["administrator"]
-    details = {}
-    for role, values in given.items():
-        try:
-            details[role] = normalise_contact(values, role)
-        except ContactFieldError as error:
-            module.fail_field(error.field, error.problem, error.fix)
-    return details
-
-
-class ContactRun:
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
-        self.reasons = []
-        self.contacts = {}
-        self.raw = {}
-        self.before = {}
-        self.after = {}
-        self._cache = None
-
-    @property
-    def cache(self):
-        if self._cache is None:
-            directory = self.params["cache_dir"] or os.environ.get("WEBNIC_CONTACT_CACHE_DIR")
-            self._cache = ContactCache(directory, self.module.api_base_url, self.params["api_username"] or "")
-        return self._cache
-
-    @staticmethod
-    def key(role, details):
-        return fingerprint({role: details})
-
-    def record(self, role, contact_id, source, details, key=None):
-        self.contacts[role] = {"contact_id": contact_id, "source": source, "fingerprint": key, "details": details}
-
-    # ------------------------------------------------------------------ present
-
-    def present(self, details):
-        client = self.module.client
-        to_create = {}
-        for role in ROLES:
-            contact_id = self.params["%s_contact_id" % role]
-            wanted = details.get(role)
-            if contact_id:
-                self.use_given(client, role, contact_id, wanted)
-                continue
-            if wanted is None:
-                continue
-            key = self.key(role, wanted)
-            found = self.find_cached(client, role, key, wanted)
-            if found:
-                self.record(role, found, "cache", wanted, key)
-                self.before[role] = self.after[role] = {"contact_id": found, "details": wanted}
-            else:
-                to_create[role] = (key, wanted)
-        if to_create:
-            self.create(client, to_create)
-
-    def use_given(self, client, role, contact_id, wanted):
-        data = read_contact(client, contact_id)
-        option = "%s_contact_id" % role
-        if data is None:
-            self.module.fail_field(
-                option,
-                "WebNIC has no contact %s" % contact_id,
-                "Check the id, or drop it and give %s details to create the contact" % role,
-            )
-        if data is CONTACT_NOT_VERIFIED:
-            return
-        actual = from_api(data)
-        self.raw[role] = data
-        if wanted is not None:
-            differences = contact_differences(wanted, actual)
-            if differences:
-                self.module.fail_field(
-                    role,
-                    "contact %s differs from the details given in %s" % (contact_id, ", ".join(differences)),
-                    "WebNIC contacts cannot be changed: drop %s to create a new contact with these details, "
-                    "or make the details match" % option,
-                    differences={f: {"given": wanted.get(f), "current": actual.get(f)} for f in differences},
-                )
-        self.record(role, contact_id, "given", actual, self.key(role, actual))
-        self.before[role] = self.after[role] = {"contact_id": contact_id, "details": actual}
-
-    def find_cached(self, client, role, key, wanted):
-        """The id cached for ``key`` when WebNIC still has that contact with the same details."""
-        contact_id = self.cache.get(key)
-        if not contact_id:
-            return None
-        data = read_contact(client, contact_id)
-        if data is CONTACT_NOT_VERIFIED:
-            return contact_id
-        if data is None or contact_differences(wanted, from_api(data)):
-            # Deleted or changed outside this module: forget it (not in check mode) and create anew.
-            self.reasons.append(
-                "%s: cached contact %s %s" % (role, contact_id, "no longer exists" if data is None else "changed")
-            )
-            if not self.module.check_mode:
-                self.cache.remove([key])
-            return None
-        self.raw[role] = data
-        return contact_id
-
-    def create(self, client, to_create):
-        self.before.update({role: {} for role in to_create})
-        if self.module.check_mode:
-            for role, (key, wanted) in to_create.items():
-                self.record(role, None, "would_create", wanted, key)
-                self.reasons.append("%s: would create a contact" % role)
-                self.after[role] = {"contact_id": None, "details": wanted}
-            return
-        body = {role: to_api(wanted) for role, (_key, wanted) in to_create.items()}
-        data = client.call("contact_create", body=body)
-        ids = created_ids(data)
-        missing = [role for role in to_create if role not in ids]
-        if missing:
-            self.module.fail_json(
-                msg="WebNIC Create Contact answered without an id for %s: %r" % (", ".join(missing), data),
-                changed=True,
-                created=ids,
-            )
-        for role, (key, wanted) in to_create.items():
-            contact_id = ids[role]
-            self.cache.put(key, contact_id)
-            self.record(role, contact_id, "created", wanted, key)
-            self.reasons.append("%s: created contact %s" % (role, contact_id))
-            self.after[role] = {"contact_id": contact_id, "details": wanted}
-
-    # ------------------------------------------------------------------ absent
-
-    def absent(self, details):
-        client = self.module.client
-        targets = {}
-        for role in ROLES:
-            contact_id = self.params["%s_contact_id" % role]
-            key = self.key(role, details[role]) if role in details else None
-            if not contact_id and key:
-                contact_id = self.cache.get(key)
-            if contact_id:
-                targets.setdefault(contact_id, []).append((role, key))
-            elif role in details:
-                self.record(role, None, "absent", details[role], key)
-        for contact_id, roles in targets.items():
-            data = read_contact(client, contact_id)
-            keys = [key for _role, key in roles if key]
-            if data is None:
-                for role, key in roles:
-                    self.record(role, None, "absent", details.get(role), key)
-                if keys and not self.module.check_mode:
-                    self.cache.remove(keys)
-                continue
-            actual = {} if data is CONTACT_NOT_VERIFIED else from_api(data)
-            self.raw[roles[0][0]] = data
-            for role, _key in roles:
-                self.before[role] = {"contact_id": contact_id, "details": actual}
-                self.after[role] = {}
-            if self.module.check_mode:
-                source = "would_delete"
-                self.reasons.append("%s: would delete contact %s" % ("/".join(r for r, _k in roles), contact_id))
-            else:
-                client.call("contact_delete", path={"contactId": contact_id})
-                self.cache.remove(keys + self.cache.find_keys([contact_id]))
-                source = "deleted"
-                self.reasons.append("%s: deleted contact %s" % ("/".join(r for r, _k in roles), contact_id))
-            for role, key in roles:
-                self.record(role, None, source, actual, key)
+def delete(module, plan, details):
+    """Delete Contact for each contact the task names that WebNIC still has (nothing sent in check mode)."""
+    for contact_id, roles in plan.absent_targets(module.params, details).items():
+        actual = plan.check_target(contact_id, roles, details)
+        if actual is None:
+            continue
+        if not module.check_mode:
+            module.client.call("contact_delete", path={"contactId": contact_id})
+        plan.deleted(contact_id, roles, actual, done=not module.check_mode)
 
 
 def run(module):
     params = module.params
-    details = wanted_details(module)
-    if params["state"] == "present" and not (details.get("administrator") or params["administrator_contact_id"]):
-        module.fail_field(
-            "administrator",
-            "is required with state=present",
-            "Give the administrator's details, or administrator_contact_id for an existing contact",
-        )
-    if params["state"] == "absent" and not (
-        details or params["administrator_contact_id"] or params["technical_contact_id"]
-    ):
-        module.fail_field(
-            "administrator_contact_id",
-            "state=absent needs the contacts to delete",
-            "Give administrator_contact_id/technical_contact_id, or the details the contacts were created with",
-        )
-
-    job = ContactRun(module)
+    details = wanted_details(params)
+    check_request(params, details)
+    plan = ContactPlan(module.client, lambda: open_cache(module), module.check_mode)
     if params["state"] == "present":
-        job.present(details)
+        to_create = plan.plan_present(params, details)
+        if to_create:
+            create(module, plan, to_create)
     else:
-        job.absent(details)
-
-    ids = {role: (job.contacts.get(role) or {}).get("contact_id") for role in ROLES}
-    result = {
-        "changed": bool(job.reasons)
-        and any(c["source"] in ("created", "would_create", "deleted", "would_delete") for c in job.contacts.values()),
-        "changed_reasons": job.reasons,
-        "administrator_contact_id": ids["administrator"],
-        "technical_contact_id": ids["technical"],
-        "contacts": job.contacts,
-        "raw": job.raw,
-    }
+        delete(module, plan, details)
+    result = plan.result()
     if module._diff:
-        result["diff"] = {"before": job.before, "after": job.after}
+        result["diff"] = {"before": plan.before, "after": plan.after}
     return result
 
 

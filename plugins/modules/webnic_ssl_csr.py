@@ -375,240 +375,30 @@ api_calls:
   sample: 0
 """
 
-import os
-import re
-
 from ansible.module_utils.basic import missing_required_lib
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, files
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, files, keys
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.products import ProductCatalogue, read_product_rules
 
-SUBJECT_OPTIONS = ("organization", "organizational_unit", "locality", "state_or_province", "country", "email_address")
 
-# Subject fields of Generate CSR (request) and Decode CSR (answer) -> our options. [assumed] names,
-# spelled like WebNIC's contact fields (city, state, countryCode); one place to correct them.
-API_SUBJECT_FIELDS = (
-    ("organization", "organization"),
-    ("organizationUnit", "organizational_unit"),
-    ("city", "locality"),
-    ("state", "state_or_province"),
-    ("countryCode", "country"),
-    ("email", "email_address"),
-)
-
-
-class InputError(Exception):
-    """Bad input found while deciding; ``field`` names the option, nothing has been written yet."""
-
-    def __init__(self, field, problem, fix=None):
-        super(InputError, self).__init__(problem)
-        self.field = field
-        self.problem = problem
-        self.fix = fix
+def check_mode_result(module, state, result, before_facts):
+    """A new key is due: check mode reports it without making it (nothing may leave the host)."""
+    result["changed"] = True
+    result["changed_reasons"] = keys.key_file_reasons(state) + (
+        ["CSR is made for the new key"] if state.csr_path else []
+    )
+    result["common_name"], result["subject_alt_names"] = state.common_name, state.names
+    result["subject"] = dict(state.subject, common_name=state.common_name)
+    result["provider"] = module.params["provider"]
+    if module._diff:
+        result["diff"] = {"before": keys.csr_view(before_facts), "after": keys.new_key_view(state)}
+    return result
 
 
-# ------------------------------------------------------------------------------------ decisions
-
-
-def read_request(params):
-    """Validate and normalise the module's input; returns ``(common_name, names, subject)``."""
-    try:
-        common_name, names = crypto.certificate_names(params["common_name"], params["subject_alt_names"])
-    except crypto.InvalidNameError as exc:
-        field = "common_name" if exc.index is None else "subject_alt_names[%d]" % exc.index
-        raise InputError(field, exc.problem, exc.fix)
-    subject = {field: params[field] for field in SUBJECT_OPTIONS if params.get(field)}
-    try:
-        crypto.validate_subject(subject)
-    except crypto.CryptoInputError as exc:
-        raise InputError(exc.field, exc.problem, exc.fix)
-    return common_name, names, subject
-
-
-def decide_key(existing, passphrase, key_type, regenerate, field):
-    """Keep or make the private key? Returns ``(key or None, reasons)``; ``None`` means make one.
-
-    ``existing`` is the current key's bytes (``None``: no key). Raises InputError when the
-    ``regenerate`` policy forbids replacing a key that does not fit.
-    """
-    if existing is None:
-        return None, ["private key does not exist"]
-    if regenerate == "always":
-        return None, ["regenerate=always"]
-    try:
-        key = crypto.load_private_key(existing, passphrase)
-    except crypto.KeyLoadError as exc:
-        if regenerate == "full_idempotence":
-            return None, [
-                "existing private key cannot be read (%s); replaced as regenerate=full_idempotence allows" % exc.problem
-            ]
-        bad_field = (
-            "privatekey_passphrase"
-            if exc.reason in ("passphrase_required", "passphrase_wrong", "not_encrypted")
-            else field
-        )
-        raise InputError(
-            bad_field,
-            exc.problem,
-            "%s. Only regenerate=full_idempotence replaces a key that cannot be read, "
-            "and every certificate made for it stops working" % exc.fix,
-        )
-    have = crypto.key_type_of(key)
-    if key_type is None or have == key_type or regenerate == "never":
-        return key, []
-    if field == "privatekey_content":
-        raise InputError(
-            "key_type",
-            "privatekey_content is a %s key but key_type is %s" % (have, key_type),
-            "Set key_type: %s or leave key_type unset" % have,
-        )
-    if regenerate == "fail":
-        raise InputError(
-            field,
-            "the existing key is %s but key_type is %s" % (have, key_type),
-            "Set key_type: %s to keep the key, or regenerate: partial_idempotence to replace it "
-            "(certificates made for the old key stop working)" % have,
-        )
-    return None, ["existing private key is %s, key_type asks for %s" % (have, key_type)]
-
-
-def check_product_rules(rules, product_key, key_type, common_name, names):
-    """Refuse a request the product cannot take. Raises InputError naming the option to change."""
-    rules = rules or {}
-    allowed = rules.get("keyTypes")
-    if allowed and key_type:
-        allowed_set = {crypto.canonical_key_type(k) for k in allowed}
-        if key_type not in allowed_set:
-            family, size = crypto.parse_key_type(key_type)
-            same_family = sorted(
-                crypto.parse_key_type(k)[1] for k in allowed_set if crypto.parse_key_type(k)[0] == family
-            )
-            if same_family and size < same_family[0]:
-                problem = "%s is too small for product %s: its rules need at least %s-%s%d" % (
-                    key_type,
-                    product_key,
-                    family,
-                    "P" if family == "EC" else "",
-                    same_family[0],
-                )
-            else:
-                problem = "%s is not allowed for product %s (allowed: %s)" % (
-                    key_type,
-                    product_key,
-                    ", ".join(sorted(allowed_set)),
-                )
-            raise InputError("key_type", problem, "Use key_type: %s" % sorted(allowed_set)[0])
-    free = {common_name}
-    if rules.get("freeCompanionSan"):
-        free.add(crypto.companion_name(common_name))
-    extra = [name for name in names if name not in free]
-    if crypto.is_wildcard(common_name) and rules.get("wildcard") is False:
-        raise InputError(
-            "common_name",
-            "%s is a wildcard but product %s does not issue wildcard certificates" % (common_name, product_key),
-            "Use a wildcard product or a non-wildcard common name",
-        )
-    if not crypto.is_wildcard(common_name) and rules.get("wildcard") is True:
-        raise InputError(
-            "common_name",
-            "product %s is a wildcard product: the common name must be *.<domain>, got %s" % (product_key, common_name),
-            "Use common_name: *.%s or a non-wildcard product" % common_name,
-        )
-    if extra and rules.get("allowSan") is False:
-        raise InputError(
-            "subject_alt_names",
-            "product %s takes no names besides the common name (got %s)" % (product_key, ", ".join(extra)),
-            "Remove them or choose a multi-domain product",
-        )
-    wildcards = [name for name in extra if crypto.is_wildcard(name)]
-    allow_wsan = rules.get("allowWSan", rules.get("allowWsan"))
-    if wildcards and allow_wsan is False:
-        raise InputError(
-            "subject_alt_names",
-            "product %s takes no wildcard SANs (got %s)" % (product_key, ", ".join(wildcards)),
-            "Remove them or choose a product that allows wildcard SANs",
-        )
-    max_san = rules.get("maxSan")
-    if max_san is not None and extra and len(extra) > int(max_san):
-        raise InputError(
-            "subject_alt_names",
-            "product %s takes at most %s names besides the common name, got %d" % (product_key, max_san, len(extra)),
-            "Split the names over several certificates or choose a product with more SANs",
-        )
-
-
-_HASH = re.compile(r"sha-?(1|224|256|384|512)", re.I)
-
-
-def _signature_family(text):
-    text = (text or "").lower()
-    hash_match = _HASH.search(text)
-    family = "ecdsa" if ("ecdsa" in text or text == "ec") else "rsa" if "rsa" in text else text
-    return (hash_match.group(1) if hash_match else None, family)
-
-
-def compare_decoded(api, local):
-    """What WebNIC's Decode CSR and the local parse disagree on; a list of readable mismatches."""
-    api = api or {}
-    mismatches = []
-    api_cn = (api.get("commonName") or "").lower().rstrip(".")
-    if api_cn != (local["common_name"] or ""):
-        mismatches.append("common name: WebNIC %r, local %r" % (api.get("commonName"), local["common_name"]))
-    if api.get("sans") is not None:
-        api_names = {str(n).lower().rstrip(".") for n in api.get("sans") or []} - {local["common_name"]}
-        local_names = set(local["subject_alt_names"]) - {local["common_name"]}
-        if api_names != local_names:
-            mismatches.append(
-                "names: WebNIC %s, local %s"
-                % (", ".join(sorted(api_names)) or "-", ", ".join(sorted(local_names)) or "-")
-            )
-    for api_field, option in API_SUBJECT_FIELDS:
-        if api_field in api and (api.get(api_field) or None) != (local["subject"].get(option) or None):
-            mismatches.append("%s: WebNIC %r, local %r" % (option, api.get(api_field), local["subject"].get(option)))
-    if api.get("keyType") is not None:
-        api_family = str(api["keyType"]).upper().split("-", 1)[0]
-        api_family = "EC" if api_family in ("EC", "ECC", "ECDSA") else api_family
-        if api_family != local["key_algorithm"]:
-            mismatches.append("key type: WebNIC %s, local %s" % (api["keyType"], local["key_type"]))
-    if api.get("keySize") is not None:
-        try:
-            api_size = int(api["keySize"])
-        except (TypeError, ValueError):
-            api_size = None
-        if api_size != local["key_size"]:
-            mismatches.append("key size: WebNIC %s, local %s" % (api["keySize"], local["key_size"]))
-    api_signature = api.get("signatureAlgorithm")
-    if api_signature is not None and _signature_family(api_signature) != _signature_family(
-        local["signature_algorithm"]
-    ):
-        mismatches.append(
-            "signature algorithm: WebNIC %s, local %s" % (api["signatureAlgorithm"], local["signature_algorithm"])
-        )
-    return mismatches
-
-
-def csr_view(facts):
-    """What diff mode shows of a CSR."""
-    if not facts:
-        return {}
-    return {
-        "subject": facts["subject"],
-        "subject_alt_names": sorted(facts["subject_alt_names"]),
-        "key_type": facts["key_type"],
-        "public_key_fingerprint": facts["public_key_fingerprint"],
-    }
-
-
-# ------------------------------------------------------------------------------------- actions
-
-
-def generate_with_api(module, key_type, common_name, names, subject):
+def generate_with_api(module, key_type, state):
     """Ask WebNIC's Generate CSR for a key pair; returns ``(key, csr_pem)``. The key stays in memory."""
-    body = {"commonName": common_name, "sans": [n for n in names if n != common_name], "keyType": key_type}
-    for api_field, option in API_SUBJECT_FIELDS:
-        if subject.get(option):
-            body[api_field] = subject[option]
+    body = keys.generate_request_body(key_type, state.common_name, state.names, state.subject)
     data = module.client.call("csr_generate", body=body) or {}
     key_pem = data.get("privateKey") or data.get("private_key")
     csr_pem = data.get("csr")
@@ -627,251 +417,131 @@ def generate_with_api(module, key_type, common_name, names, subject):
     return key, csr_pem.encode("ascii") if not isinstance(csr_pem, bytes) else csr_pem
 
 
+def keep_key(module, state, reasons):
+    """The kept key file gets the asked owner, group and mode."""
+    params = module.params
+    changes = files.attribute_changes(state.key_path, params["privatekey_mode"], params["owner"], params["group"])
+    if changes:
+        files.write_atomic(
+            module,
+            state.key_path,
+            state.existing_key,
+            mode=params["privatekey_mode"],
+            owner=params["owner"],
+            group=params["group"],
+        )
+        reasons.append("%s: %s" % (state.key_path, ", ".join(changes)))
+
+
+def make_key(module, state, result):
+    """Make and write the new key (locally or by WebNIC); returns the CSR WebNIC made with it, if any."""
+    params = module.params
+    api_csr = None
+    if params["provider"] == "api":
+        state.key, api_csr = generate_with_api(module, params["key_type"] or keys.DEFAULT_KEY_TYPE, state)
+    else:
+        state.key = crypto.generate_private_key(state.key_type)
+    result["provider"] = params["provider"]
+    _changed, backup = files.write_atomic(
+        module,
+        state.key_path,
+        crypto.serialize_private_key(state.key, params["privatekey_passphrase"]),
+        mode=params["privatekey_mode"],
+        owner=params["owner"],
+        group=params["group"],
+        backup=params["backup"],
+    )
+    if backup:
+        result["privatekey_backup_file"] = backup
+    return api_csr
+
+
+def choose_csr(module, state, api_csr, why):
+    """The CSR to keep: the existing one when nothing is due, WebNIC's when it fits, else a new local one."""
+    if state.existing_csr_obj is not None and not why:
+        return state.existing_csr
+    if api_csr is not None:
+        problems = keys.api_csr_problems(api_csr, state.key, state.common_name, state.names, state.subject)
+        if not problems:
+            return api_csr
+        module.warn(
+            "WebNIC's Generate CSR returned a CSR that does not fit the request (%s); "
+            "a CSR was made locally with the returned key instead." % "; ".join(problems)
+        )
+    return crypto.build_csr(state.key, state.common_name, state.names, state.subject, digest=module.params["digest"])
+
+
+def write_csr(module, path, csr_pem, why, result, reasons):
+    params = module.params
+    attribute_changes = files.attribute_changes(path, params["csr_mode"], params["owner"], params["group"])
+    changed, backup = files.write_atomic(
+        module,
+        path,
+        csr_pem,
+        mode=params["csr_mode"],
+        owner=params["owner"],
+        group=params["group"],
+        backup=params["backup"] and bool(why),
+    )
+    if why and changed:
+        reasons.extend("%s: %s" % (path, reason) for reason in why)
+    elif changed:
+        reasons.append("%s: %s" % (path, ", ".join(attribute_changes or ["attributes changed"])))
+    if backup:
+        result["backup_file"] = backup
+
+
+def decode_with_api(module, csr_pem, facts):
+    """WebNIC's Decode CSR next to the local parse; each disagreement is a warning."""
+    api = module.client.call("csr_decode", body={"csr": crypto.pem_to_text(csr_pem)}) or {}
+    local = {k: facts[k] for k in keys.DECODED_FACTS}
+    mismatches = keys.compare_decoded(api, local)
+    for mismatch in mismatches:
+        module.warn("WebNIC's Decode CSR disagrees with the local parse on the %s" % mismatch)
+    return {"api": api, "local": local, "mismatches": mismatches}
+
+
 def run(module):
     params = module.params
     if not crypto.HAS_CRYPTOGRAPHY:
         module.fail_json(msg=missing_required_lib("cryptography"), exception=crypto.CRYPTOGRAPHY_IMPORT_ERROR)
-    key_path = params["privatekey_path"]
-    csr_path = params["csr_path"]
-    key_field = "privatekey_path" if key_path else "privatekey_content"
-    result = {
-        "changed": False,
-        "changed_reasons": [],
-        "csr_path": csr_path,
-        "privatekey_path": key_path,
-        "csr": None,
-        "key_type": None,
-        "public_key_fingerprint": None,
-        "provider": "existing",
-    }
-    try:
-        common_name, names, subject = read_request(params)
-        key_type = params["key_type"]
-        for option in ("privatekey_mode", "csr_mode"):
-            try:
-                files.parse_mode(params[option])
-            except ValueError as exc:
-                raise InputError(option, str(exc), "Quote an octal mode, for example '0600'")
-        for option, resolve in (("owner", files.resolve_uid), ("group", files.resolve_gid)):
-            try:
-                resolve(params[option])
-            except KeyError:
-                raise InputError(
-                    option, "%r does not exist on this host" % params[option], "Create it first or give another"
-                )
+    result = dict(
+        changed=False, changed_reasons=[], csr_path=params["csr_path"], privatekey_path=params["privatekey_path"]
+    )
+    result.update(csr=None, key_type=None, public_key_fingerprint=None, provider="existing")
+    state = keys.read_state(params, lambda key: read_product_rules(module.client, key, ProductCatalogue(module.client)))
+    if state.rules is not None:
+        result["product_rules"] = state.rules
+    before_facts = crypto.parse_csr(state.existing_csr_obj) if state.existing_csr_obj is not None else None
+    if state.key is None and module.check_mode:
+        return check_mode_result(module, state, result, before_facts)
 
-        try:
-            files.check_distinct_paths([("privatekey_path", key_path), ("csr_path", csr_path)])
-        except files.PathError as exc:
-            raise InputError(exc.field, exc.problem, exc.fix)
-        for option in ("privatekey_path", "csr_path"):
-            link = files.symlink_target(params[option]) if params[option] else None
-            if link is not None:
-                raise InputError(
-                    option,
-                    "%s is a symbolic link (to %s); files are never written through a link" % (params[option], link),
-                    "Point %s at the real file, or replace the link by a regular file" % option,
-                )
-        for option in ("privatekey_path", "csr_path"):
-            directory = os.path.dirname(os.path.realpath(params[option])) if params[option] else None
-            if directory and not os.path.isdir(directory):
-                raise InputError(
-                    option,
-                    "the directory %s does not exist" % directory,
-                    "Create it first (ansible.builtin.file with state: directory)",
-                )
-
-        # The key: decided before anything is written.
-        if key_path:
-            if os.path.isdir(key_path):
-                raise InputError("privatekey_path", "%s is a directory" % key_path, "Give the path of the key file")
-            existing_key = files.read_file(key_path)
-            regenerate = params["regenerate"]
-        else:
-            existing_key = params["privatekey_content"].encode("utf-8")
-            regenerate = "never" if key_type is None else "fail"
-        key, key_reasons = decide_key(existing_key, params["privatekey_passphrase"], key_type, regenerate, key_field)
-        effective_key_type = crypto.key_type_of(key) if key is not None else (key_type or "RSA-2048")
-
-        if params["product_key"]:
-            rules = read_product_rules(module.client, params["product_key"], ProductCatalogue(module.client))
-            result["product_rules"] = rules
-            check_product_rules(rules, params["product_key"], effective_key_type, common_name, names)
-
-        # The CSR that exists now.
-        existing_csr = existing_csr_obj = None
-        if csr_path:
-            if os.path.isdir(csr_path):
-                raise InputError("csr_path", "%s is a directory" % csr_path, "Give the path of the CSR file")
-            existing_csr = files.read_file(csr_path)
-            if existing_csr is not None:
-                try:
-                    existing_csr_obj = crypto.load_csr(existing_csr)
-                except crypto.CSRLoadError as exc:
-                    if not params["force"]:
-                        raise InputError(
-                            "csr_path",
-                            "%s is not a certificate signing request (%s)" % (csr_path, exc.reason),
-                            "Point csr_path at a CSR file or a new path, or set force: true to replace the file",
-                        )
-            if (
-                key is not None
-                and existing_csr_obj is not None
-                and not key_reasons
-                and not params["force"]
-                and not crypto.key_matches_csr(key, existing_csr_obj)
-            ):
-                raise InputError(
-                    "csr_path",
-                    "the CSR at %s was made for another key than %s (CSR key %s, private key %s)"
-                    % (
-                        csr_path,
-                        key_path or "privatekey_content",
-                        crypto.public_key_fingerprint(existing_csr_obj),
-                        crypto.public_key_fingerprint(key),
-                    ),
-                    "Point privatekey_path at this CSR's key, "
-                    "or set force: true to replace the CSR with one for this key",
-                )
-    except InputError as exc:
-        module.fail_field(exc.field, exc.problem, exc.fix, **{k: v for k, v in result.items() if k == "product_rules"})
-
-    before_facts = crypto.parse_csr(existing_csr_obj) if existing_csr_obj is not None else None
-    reasons = []
-    if key_path:
-        reasons.extend("%s: %s" % (key_path, reason) for reason in key_reasons)
-
-    # Make the key if needed (never in check mode: nothing may leave the host or be written).
+    reasons = keys.key_file_reasons(state)
     api_csr = None
-    if key is None:
-        if module.check_mode:
-            result["changed"] = True
-            result["changed_reasons"] = reasons + (["CSR is made for the new key"] if csr_path else [])
-            result["common_name"], result["subject_alt_names"] = common_name, names
-            result["subject"] = dict(subject, common_name=common_name)
-            result["provider"] = params["provider"]
-            if module._diff:
-                result["diff"] = {
-                    "before": csr_view(before_facts),
-                    "after": {
-                        "subject": result["subject"],
-                        "subject_alt_names": sorted(names),
-                        "key_type": effective_key_type,
-                        "public_key_fingerprint": "(new key)",
-                    },
-                }
-            return result
-        if params["provider"] == "api":
-            key, api_csr = generate_with_api(module, key_type or "RSA-2048", common_name, names, subject)
-            result["provider"] = "api"
-        else:
-            key = crypto.generate_private_key(effective_key_type)
-            result["provider"] = "local"
-        _changed, backup = files.write_atomic(
-            module,
-            key_path,
-            crypto.serialize_private_key(key, params["privatekey_passphrase"]),
-            mode=params["privatekey_mode"],
-            owner=params["owner"],
-            group=params["group"],
-            backup=params["backup"],
-        )
-        if backup:
-            result["privatekey_backup_file"] = backup
-    elif key_path:
-        attr_changes = files.attribute_changes(key_path, params["privatekey_mode"], params["owner"], params["group"])
-        if attr_changes:
-            files.write_atomic(
-                module,
-                key_path,
-                existing_key,
-                mode=params["privatekey_mode"],
-                owner=params["owner"],
-                group=params["group"],
-            )
-            reasons.append("%s: %s" % (key_path, ", ".join(attr_changes)))
-
-    # The CSR: keep the existing one when it fits, else build one.
-    csr_reasons = []
-    if existing_csr_obj is None:
-        if csr_path:
-            csr_reasons.append("does not exist" if existing_csr is None else "is not a CSR (replaced as force=true)")
-    else:
-        differences = crypto.csr_differences(existing_csr_obj, common_name, names, subject, private_key=key)
-        csr_reasons.extend(differences)
-        if key_reasons and "CSR was made for another key" not in differences:
-            csr_reasons.append("private key was replaced")
-        if params["force"] and not csr_reasons:
-            csr_reasons.append("force=true")
-
-    if existing_csr_obj is not None and not csr_reasons:
-        csr_pem = existing_csr
-    else:
-        csr_pem = None
-        if api_csr is not None:
-            try:
-                api_differences = crypto.csr_differences(api_csr, common_name, names, subject, private_key=key)
-            except crypto.CSRLoadError as exc:
-                api_differences = ["not a CSR: %s" % exc.problem]
-            if api_differences:
-                module.warn(
-                    "WebNIC's Generate CSR returned a CSR that does not fit the request (%s); "
-                    "a CSR was made locally with the returned key instead." % "; ".join(api_differences)
-                )
-            else:
-                csr_pem = api_csr
-        if csr_pem is None:
-            csr_pem = crypto.build_csr(key, common_name, names, subject, digest=params["digest"])
-    if csr_path:
-        csr_attribute_changes = files.attribute_changes(csr_path, params["csr_mode"], params["owner"], params["group"])
-        changed_csr, backup = files.write_atomic(
-            module,
-            csr_path,
-            csr_pem,
-            mode=params["csr_mode"],
-            owner=params["owner"],
-            group=params["group"],
-            backup=params["backup"] and bool(csr_reasons),
-        )
-        if csr_reasons and changed_csr:
-            reasons.extend("%s: %s" % (csr_path, reason) for reason in csr_reasons)
-        elif changed_csr:
-            reasons.append("%s: %s" % (csr_path, ", ".join(csr_attribute_changes or ["attributes changed"])))
-        if backup:
-            result["backup_file"] = backup
+    if state.key is None:
+        api_csr = make_key(module, state, result)
+    elif state.key_path:
+        keep_key(module, state, reasons)
+    why = keys.csr_reasons(state, params["force"])
+    csr_pem = choose_csr(module, state, api_csr, why)
+    if state.csr_path:
+        write_csr(module, state.csr_path, csr_pem, why, result, reasons)
 
     after_facts = crypto.parse_csr(csr_pem)
     result.update(
         changed=bool(reasons),
         changed_reasons=reasons,
         csr=crypto.pem_to_text(csr_pem),
-        common_name=common_name,
-        subject_alt_names=names,
+        common_name=state.common_name,
+        subject_alt_names=state.names,
         subject=after_facts["subject"],
-        key_type=crypto.key_type_of(key),
-        public_key_fingerprint=crypto.public_key_fingerprint(key),
+        key_type=crypto.key_type_of(state.key),
+        public_key_fingerprint=crypto.public_key_fingerprint(state.key),
     )
     if module._diff:
-        result["diff"] = {"before": csr_view(before_facts), "after": csr_view(after_facts)}
-
+        result["diff"] = {"before": keys.csr_view(before_facts), "after": keys.csr_view(after_facts)}
     if params["decode"]:
-        api = module.client.call("csr_decode", body={"csr": crypto.pem_to_text(csr_pem)}) or {}
-        local = {
-            k: after_facts[k]
-            for k in (
-                "common_name",
-                "subject_alt_names",
-                "subject",
-                "key_type",
-                "key_algorithm",
-                "key_size",
-                "signature_algorithm",
-            )
-        }
-        mismatches = compare_decoded(api, local)
-        for mismatch in mismatches:
-            module.warn("WebNIC's Decode CSR disagrees with the local parse on the %s" % mismatch)
-        result["decoded"] = {"api": api, "local": local, "mismatches": mismatches}
+        result["decoded"] = decode_with_api(module, csr_pem, after_facts)
     return result
 
 

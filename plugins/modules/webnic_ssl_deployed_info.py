@@ -284,6 +284,7 @@ changed_reasons:
 """
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.failures import FieldProblem, fail_problem
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, deployed
 
 
@@ -305,8 +306,8 @@ def main():
         module.exit_json(changed=False, changed_reasons=[], certificates=answers)
     try:
         module.exit_json(**deployed.inspect(module.params))
-    except deployed.OptionProblem as exc:
-        module.fail_json(msg=str(exc), field=exc.field)
+    except FieldProblem as exc:
+        fail_problem(module, exc)
 
 
 if __name__ == "__main__":

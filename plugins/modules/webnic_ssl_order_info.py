@@ -298,8 +298,7 @@ from ansible_collections.webnic.ssl.plugins.module_utils._webnic import orders a
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dcv import dcv_instructions
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import ApiError
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
-
-AWAITING_DCV = ("INITIAL", "PENDING", "PENDING_REISSUE")
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.task_order import AWAITING_DCV
 
 
 def _dcv(client, order, module):

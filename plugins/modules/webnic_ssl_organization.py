@@ -245,264 +245,103 @@ api_calls:
 
 import time
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.contacts import (
-    ContactFieldError,
-    check_country_code,
-    normalise_phone,
-    normalise_text,
-)
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import organizations as orgs
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.failures import FieldProblem
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.organizations import (
-    NOT_SUBMITTED,
-    ORGANIZATION_FIELDS,
-    PENDING,
-    REJECTED,
-    VALIDATED,
-    contact_id_of_organization,
-    organization_id_of,
-    organization_info,
-    organization_matches,
-    organization_payload,
-    parse_validation,
-    search_organizations,
-    validation_status,
-    wait_for_validation,
-)
-
-CREATE_REQUIRED = ("organization_name", "address1", "city", "country_code", "phone_number")
 
 
-def wanted_details(module):
-    """Normalised organization details given; fails naming the option."""
-    details = {}
-    for option, _api in ORGANIZATION_FIELDS:
-        value = normalise_text(module.params.get(option))
-        if value:
-            details[option] = value
-    try:
-        if "country_code" in details:
-            details["country_code"] = check_country_code(details["country_code"])
-        if "phone_number" in details:
-            details["phone_number"] = normalise_phone(details["phone_number"])
-    except ContactFieldError as error:
-        module.fail_field(error.field, error.problem, error.fix)
-    return details
-
-
-def find_organization(module, details):
-    """(organization_id, info) of the existing organization, or (None, None)."""
-    client = module.client
-    wanted_id = module.params["organization_id"]
-    if wanted_id:
-        info = organization_info(client, wanted_id)
-        if info is None:
-            module.fail_field(
-                "organization_id",
-                "WebNIC has no organization %s" % wanted_id,
-                "Check the id, or drop it and give organization_name to find or create the organization",
-            )
-        return organization_id_of(info) or wanted_id, info
-    wanted = organization_payload(details)
-    candidates = [
-        item
-        for item in search_organizations(client, details["organization_name"])
-        if organization_matches(item, wanted)
-    ]
-    if len(candidates) > 1:
-        module.fail_field(
-            "organization_name",
-            "%d organizations match %r: %s"
-            % (
-                len(candidates),
-                details["organization_name"],
-                ", ".join("%s (%s)" % (organization_id_of(c), c.get("validationStatus") or "?") for c in candidates),
-            ),
-            "Pick one with organization_id",
-            candidates=candidates,
+def ensure_exists(module, details, reasons, result):
+    """``(org_id, info, before)``: the existing organization (differences warned), else a created one."""
+    params, client = module.params, module.client
+    org_id, info = orgs.find_organization(client, params["organization_id"], details)
+    if info is not None:
+        result["differences"] = orgs.detail_differences(details, info)
+        if result["differences"]:
+            module.warn(orgs.differences_warning(org_id, result["differences"]))
+        return org_id, info, {"organization_id": org_id, "contact_id": orgs.contact_id_of_organization(info)}
+    body = orgs.create_body(details, params["contact_id"])
+    if module.check_mode:
+        reasons.append("would create organization %r" % details["organization_name"])
+        return None, None, {}
+    created = client.call("organization_create", body=body)
+    org_id = orgs.organization_id_of(created)
+    if not org_id:
+        module.fail_json(
+            msg="WebNIC Create Organization answered without an organizationId: %r" % (created,), changed=True
         )
-    if not candidates:
-        return None, None
-    found = candidates[0]
-    org_id = organization_id_of(found)
-    # Search results may be summaries: read the full object.
-    return org_id, organization_info(client, org_id) or found
+    reasons.append("created organization %s" % org_id)
+    return org_id, orgs.organization_info(client, org_id) or dict(body, organizationId=org_id), {}
 
 
-def detail_differences(details, info):
-    current = {}
-    for option, api in ORGANIZATION_FIELDS:
-        value = normalise_text(info.get(api))
-        if option == "country_code":
-            value = value.upper()
-        elif option == "phone_number" and value:
-            try:
-                value = normalise_phone(value)
-            except ContactFieldError:
-                pass
-        current[option] = value
-    differences = {}
-    for option, value in details.items():
-        if option == "organization_name":
-            same = value.casefold() == current[option].casefold()
+def ensure_contact(module, org_id, info, reasons):
+    """``(info, contact id)``; sets O(contact_id) as the contact of an existing organization."""
+    # An organization created (or, in check mode, to be created) gets contact_id with Create Organization.
+    current = orgs.contact_id_of_organization(info) if info is not None else module.params["contact_id"]
+    wanted = module.params["contact_id"]
+    if info is None or not wanted or wanted == current:
+        return info, current
+    change = "set the contact of %s to %s (was %s)" % (org_id, wanted, current)
+    reasons.append("would " + change if module.check_mode else change)
+    if not module.check_mode:
+        path = {"organizationId": org_id}
+        updated = module.client.call("organization_contact_update", path=path, body={"contactId": wanted})
+        info = updated if isinstance(updated, dict) and updated.get("contactId") else None
+        info = info or orgs.organization_info(module.client, org_id)
+    return info, wanted
+
+
+def ensure_validated(module, org, status, reason, reasons, result):
+    """state=validated: submit (or resubmit) and wait as asked; ``(status, reason)``."""
+    params, org_id = module.params, org["organization_id"]
+    if status == orgs.REJECTED and not params["resubmit"]:
+        failure = orgs.status_failure(orgs.rejected_message(org_id, reason), org_id, status, reason, reasons)
+        module.fail_json(api_calls=module.api_calls, **failure)
+    if status in (orgs.NOT_SUBMITTED, orgs.REJECTED):
+        if not org["contact_id"]:
+            raise FieldProblem(
+                "contact_id",
+                "organization %s has no contact, and WebNIC needs one before validation" % (org_id or org["name"]),
+                "Create one with webnic.ssl.webnic_ssl_contact and pass its administrator_contact_id",
+            )
+        if module.check_mode:
+            reasons.append("would submit %s for validation" % (org_id or "the new organization"))
         else:
-            same = value == current[option]
-        if not same:
-            differences[option] = {"given": value, "current": current[option] or None}
-    return differences
+            data = module.client.call("organization_validation_submit", path={"organizationId": org_id})
+            reasons.append("submitted %s for validation" % org_id)
+            status, reason, result["validation"] = orgs.status_after_submit(module.client, org_id, data)
+    if params["wait"] and not module.check_mode:
+        if status == orgs.PENDING:
+            status, reason, result["validation"], _polls = orgs.wait_for_validation(
+                module.client, org_id, params["wait_timeout"], interval=params["wait_interval"], sleep=time.sleep
+            )
+        if status != orgs.VALIDATED:
+            message = orgs.not_validated_message(org_id, status, reason, params["wait_timeout"])
+            module.fail_json(
+                api_calls=module.api_calls, **orgs.status_failure(message, org_id, status, reason, reasons)
+            )
+    return status, reason
 
 
 def run(module):
     params = module.params
-    if not params["organization_id"] and not normalise_text(params["organization_name"]):
-        module.fail_field(
-            "organization_name", "is required without organization_id", "Give the organization's legal name"
-        )
-    if params["wait_timeout"] < 0 or params["wait_interval"] <= 0:
-        bad = "wait_timeout" if params["wait_timeout"] < 0 else "wait_interval"
-        module.fail_field(bad, "must be positive", "Give a number of seconds")
-    details = wanted_details(module)
-    client = module.client
-    check_mode = module.check_mode
+    orgs.check_options(params)
+    details = orgs.wanted_details(params)
     reasons = []
     result = {"differences": {}, "validation": {}}
-
-    org_id, info = find_organization(module, details)
-    before = {}
-    if info is not None:
-        before = {"organization_id": org_id, "contact_id": contact_id_of_organization(info)}
-        differences = detail_differences(details, info)
-        if differences:
-            result["differences"] = differences
-            module.warn(
-                "Organization %s differs from the details given in %s; WebNIC cannot change them. Create a new "
-                "organization (another organization_name) if they must change."
-                % (org_id, ", ".join(sorted(differences)))
-            )
-    else:
-        missing = [option for option in CREATE_REQUIRED if option not in details]
-        if missing:
-            module.fail_field(
-                missing[0],
-                "is required to create organization %r" % details.get("organization_name"),
-                "Organizations need %s" % ", ".join(CREATE_REQUIRED),
-            )
-        body = organization_payload(details)
-        if params["contact_id"]:
-            body["contactId"] = params["contact_id"]
-        if check_mode:
-            reasons.append("would create organization %r" % details["organization_name"])
-        else:
-            created = client.call("organization_create", body=body)
-            org_id = organization_id_of(created)
-            if not org_id:
-                module.fail_json(
-                    msg="WebNIC Create Organization answered without an organizationId: %r" % (created,), changed=True
-                )
-            reasons.append("created organization %s" % org_id)
-            info = organization_info(client, org_id) or dict(body, organizationId=org_id)
-
-    # Contact
-    # An organization created (or, in check mode, to be created) gets contact_id with Create Organization.
-    current_contact = contact_id_of_organization(info) if info is not None else params["contact_id"]
-    wanted_contact = params["contact_id"]
-    if info is not None and wanted_contact and wanted_contact != current_contact:
-        if check_mode:
-            reasons.append("would set the contact of %s to %s (was %s)" % (org_id, wanted_contact, current_contact))
-        else:
-            updated = client.call(
-                "organization_contact_update", path={"organizationId": org_id}, body={"contactId": wanted_contact}
-            )
-            reasons.append("set the contact of %s to %s (was %s)" % (org_id, wanted_contact, current_contact))
-            info = (
-                updated if isinstance(updated, dict) and updated.get("contactId") else organization_info(client, org_id)
-            )
-        current_contact = wanted_contact
-
-    # Validation
-    if info is None:  # check mode, organization not created yet
-        status, reason = NOT_SUBMITTED, None
-    elif params["state"] == "validated":
-        status, reason, result["validation"] = validation_status(client, org_id)
-    else:
-        status, reason, _raw = parse_validation(info)
-        if status == NOT_SUBMITTED and not any(k in info for k in ("validationStatus", "status")):
-            status, reason, result["validation"] = validation_status(client, org_id)
-
+    org_id, info, before = ensure_exists(module, details, reasons, result)
+    info, contact = ensure_contact(module, org_id, info, reasons)
+    status, reason, result["validation"] = orgs.current_validation(module.client, org_id, info, params["state"])
     if before:
         before["validation_status"] = status
     if params["state"] == "validated":
-        submit = status == NOT_SUBMITTED or (status == REJECTED and params["resubmit"])
-        if status == REJECTED and not params["resubmit"]:
-            module.fail_json(
-                msg="Organization %s was REJECTED by the CA%s. Correct what the reason says (the contact can be "
-                "changed with contact_id), then run again with resubmit=true, or create a new organization."
-                % (org_id, ": %s" % reason if reason else ""),
-                changed=bool(reasons),
-                changed_reasons=reasons,
-                organization_id=org_id,
-                validation_status=status,
-                validation_reason=reason,
-                api_calls=module.api_calls,
-            )
-        if submit:
-            if not current_contact:
-                module.fail_field(
-                    "contact_id",
-                    "organization %s has no contact, and WebNIC needs one before validation"
-                    % (org_id or details.get("organization_name")),
-                    "Create one with webnic.ssl.webnic_ssl_contact and pass its administrator_contact_id",
-                )
-            if check_mode:
-                reasons.append("would submit %s for validation" % (org_id or "the new organization"))
-            else:
-                data = client.call("organization_validation_submit", path={"organizationId": org_id})
-                reasons.append("submitted %s for validation" % org_id)
-                status, reason, result["validation"] = (
-                    parse_validation(data) if data else validation_status(client, org_id)
-                )
-                if status == NOT_SUBMITTED:
-                    status = PENDING
-        if params["wait"] and status == PENDING and not check_mode:
-            status, reason, result["validation"], _polls = wait_for_validation(
-                client, org_id, params["wait_timeout"], interval=params["wait_interval"], sleep=time.sleep
-            )
-        if params["wait"] and not check_mode and status != VALIDATED:
-            module.fail_json(
-                msg="Organization %s is %s%s%s. OV/EV orders need it VALIDATED."
-                % (
-                    org_id,
-                    status,
-                    " after waiting %ss" % params["wait_timeout"] if status == PENDING else "",
-                    ": %s" % reason if reason else "",
-                )
-                + (
-                    " Run again later (validation by the CA can take days), or raise wait_timeout."
-                    if status == PENDING
-                    else " Correct the organization or its contact and run again with resubmit=true."
-                ),
-                changed=bool(reasons),
-                changed_reasons=reasons,
-                organization_id=org_id,
-                validation_status=status,
-                validation_reason=reason,
-                api_calls=module.api_calls,
-            )
-        if info is not None and not check_mode and reasons:
-            info = organization_info(client, org_id) or info
-
-    after = {"organization_id": org_id, "contact_id": current_contact, "validation_status": status}
-    result.update(
-        {
-            "changed": bool(reasons),
-            "changed_reasons": reasons,
-            "organization_id": org_id,
-            "organization": info or {},
-            "validation_status": status,
-            "validation_reason": reason,
-            "ready": status == VALIDATED,
-        }
-    )
+        org = {"organization_id": org_id, "contact_id": contact, "name": details.get("organization_name")}
+        status, reason = ensure_validated(module, org, status, reason, reasons, result)
+        if info is not None and not module.check_mode and reasons:
+            info = orgs.organization_info(module.client, org_id) or info
+    result.update(changed=bool(reasons), changed_reasons=reasons, organization_id=org_id, organization=info or {})
+    result.update(validation_status=status, validation_reason=reason, ready=status == orgs.VALIDATED)
     if module._diff:
+        after = {"organization_id": org_id, "contact_id": contact, "validation_status": status}
         result["diff"] = {"before": before, "after": after}
     return result
 

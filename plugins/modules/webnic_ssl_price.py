@@ -173,58 +173,35 @@ changed_reasons:
   sample: []
 """
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.crypto import InvalidNameError, normalize_names
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import products
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.failures import FieldProblem
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import WebNICModule
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic.products import (
-    ProductCatalogue,
-    chargeable_san_counts,
-    check_against_rules,
-    first_problem,
-    read_product_rules,
-)
 
 
-def _amount(value):
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+def check_counts(params):
+    for field in ("san_count", "wildcard_san_count"):
+        if (params[field] or 0) < 0:
+            raise FieldProblem(field, "must not be negative", "Give the number of extra names, 0 or more")
 
 
 def run(module):
     params = module.params
     if params["term"] < 1:
-        module.fail_field("term", "must be at least 1 year", "Use a term the product offers (see its rules)")
-    names = None
-    sans = params["subject_alt_names"]
-    if sans is not None:
-        given = [(index, name) for index, name in enumerate(sans) if name and name.strip()]
-        try:
-            names = normalize_names([name for _index, name in given])
-        except InvalidNameError as exc:
-            module.fail_field("subject_alt_names[%d]" % given[exc.index][0], exc.problem, exc.fix)
-    common_name = None
-    if params["common_name"] and params["common_name"].strip():
-        try:
-            (common_name,) = normalize_names([params["common_name"]])
-        except InvalidNameError as exc:
-            module.fail_field("common_name", exc.problem, exc.fix)
-    for field in ("san_count", "wildcard_san_count"):
-        if (params[field] or 0) < 0:
-            module.fail_field(field, "must not be negative", "Give the number of extra names, 0 or more")
-
+        raise FieldProblem("term", "must be at least 1 year", "Use a term the product offers (see its rules)")
+    common_name, names = products.price_names(params)
+    check_counts(params)
     client = module.client
     rules = {}
     if params["check_rules"] or (params["common_name"] and params["subject_alt_names"]):
         # The free companion name is a product rule: counting names like the order needs the rules.
         # Get SSL Rules is assumed: when its path is missing, the product list row's rules (skipped_checks).
-        rules = read_product_rules(client, params["product_key"], ProductCatalogue(client))
+        rules = products.read_product_rules(client, params["product_key"], products.ProductCatalogue(client))
     if names is not None:
-        san_count, wildcard_count = chargeable_san_counts(rules, common_name, names)
+        san_count, wildcard_count = products.chargeable_san_counts(rules, common_name, names)
     else:
         san_count, wildcard_count = params["san_count"] or 0, params["wildcard_san_count"] or 0
     if params["check_rules"]:
-        problems = check_against_rules(
+        problems = products.check_against_rules(
             rules,
             term=params["term"],
             san_count=san_count,
@@ -233,31 +210,20 @@ def run(module):
             auth_type=params["dcv_method"],
         )
         if problems:
-            field, problem, fix = first_problem(problems)
+            field, problem, fix = products.first_problem(problems)
             module.fail_field(field, problem, fix, rules=rules, api_calls=module.api_calls)
 
-    query = {"productKey": params["product_key"], "term": params["term"]}
-    if san_count:
-        query["commonSAN"] = san_count
-    if wildcard_count:
-        query["wildcardSAN"] = wildcard_count
+    query = products.price_query(params["product_key"], params["term"], san_count, wildcard_count)
     data = client.call("product_price", query=query) or {}
-    breakdown = data.get("priceBreakdown") or {}
-    return {
+    result = {
         "changed": False,
-        "price": _amount(data.get("price")),
-        "currency": data.get("currency"),
-        "term": int(data.get("term") or params["term"]),
-        "price_breakdown": {
-            "base_cert_price": _amount(breakdown.get("baseCertPrice")),
-            "common_san_price": _amount(breakdown.get("commonSANPrice")),
-            "wildcard_san_price": _amount(breakdown.get("wildcardSANPrice")),
-        },
         "san_count": san_count,
         "wildcard_san_count": wildcard_count,
         "rules": rules,
         "raw": data,
     }
+    result.update(products.price_result(data, params["term"]))
+    return result
 
 
 def main():

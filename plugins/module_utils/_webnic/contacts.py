@@ -20,6 +20,8 @@ import re
 import tempfile
 import time
 
+from .failures import FieldProblem
+
 # ISO 3166-1 alpha-2, officially assigned codes.
 _COUNTRY_CODES = """
     AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
@@ -86,16 +88,6 @@ _PHONE_CHARS = re.compile(r"^[0-9+().\-/\s]+$")
 _TRUNK_ZERO = re.compile(r"\(0\)")
 
 
-class ContactFieldError(ValueError):
-    """Bad input: ``field`` names the option, ``problem`` and ``fix`` say what and what to do."""
-
-    def __init__(self, field, problem, fix=None):
-        super(ContactFieldError, self).__init__("%s: %s" % (field, problem))
-        self.field = field
-        self.problem = problem
-        self.fix = fix
-
-
 def normalise_text(value):
     """Trimmed, inner whitespace collapsed; None for empty."""
     if value is None:
@@ -106,7 +98,7 @@ def normalise_text(value):
 def check_country_code(value, field="country_code"):
     code = normalise_text(value).upper()
     if code not in COUNTRY_CODES:
-        raise ContactFieldError(
+        raise FieldProblem(
             field,
             "%r is not an ISO 3166-1 alpha-2 country code" % (value,),
             "Use the two-letter code, for example MY, SG, US or GB (UK is not valid: use GB)",
@@ -117,9 +109,7 @@ def check_country_code(value, field="country_code"):
 def check_email(value, field="email"):
     address = normalise_text(value)
     if not _EMAIL.match(address) or len(address) > 254:
-        raise ContactFieldError(
-            field, "%r is not an e-mail address" % (value,), "Give an address like admin@example.com"
-        )
+        raise FieldProblem(field, "%r is not an e-mail address" % (value,), "Give an address like admin@example.com")
     local, domain = address.rsplit("@", 1)
     return "%s@%s" % (local, domain.lower())
 
@@ -132,7 +122,7 @@ def _split_calling_code(digits):
 
 
 def normalise_phone(value, field="phone_number"):
-    """Return the API's ``+CC.number`` form of a phone number, or raise ContactFieldError.
+    """Return the API's ``+CC.number`` form of a phone number, or raise FieldProblem.
 
     Accepted: ``+60.312345678``, ``+60 3-1234 5678``, ``+60312345678``, ``0060 3 1234 5678``,
     ``(+60) 3 1234 5678``, ``+44 (0)20 7946 0000``. A number without a country calling code is
@@ -141,9 +131,9 @@ def normalise_phone(value, field="phone_number"):
     fix = "Write it with the country calling code, as +CC.number (for example +60.312345678)"
     text = normalise_text(value)
     if not text:
-        raise ContactFieldError(field, "is empty", fix)
+        raise FieldProblem(field, "is empty", fix)
     if not _PHONE_CHARS.match(text):
-        raise ContactFieldError(field, "%r contains characters that are not part of a phone number" % (value,), fix)
+        raise FieldProblem(field, "%r contains characters that are not part of a phone number" % (value,), fix)
     text = _TRUNK_ZERO.sub("", text)
     compact = re.sub(r"[\s().\-/]", "", text)
     if compact.startswith("+"):
@@ -151,21 +141,21 @@ def normalise_phone(value, field="phone_number"):
     elif compact.startswith("00"):
         digits = compact[2:]
     else:
-        raise ContactFieldError(field, "%r has no country calling code" % (value,), fix)
+        raise FieldProblem(field, "%r has no country calling code" % (value,), fix)
     if not digits.isdigit():
-        raise ContactFieldError(field, "%r is not a phone number" % (value,), fix)
+        raise FieldProblem(field, "%r is not a phone number" % (value,), fix)
     code, number = _split_calling_code(digits)
     if code is None:
-        raise ContactFieldError(field, "%r does not start with a known country calling code" % (value,), fix)
+        raise FieldProblem(field, "%r does not start with a known country calling code" % (value,), fix)
     if not 4 <= len(number) <= 14 or len(digits) > 15:
-        raise ContactFieldError(
+        raise FieldProblem(
             field, "%r has %d digits after +%s; a phone number has 4 to 14" % (value, len(number), code), fix
         )
     return "+%s.%s" % (code, number)
 
 
 def normalise_contact(params, prefix):
-    """Checked and normalised contact options (module names) of one role; raises ContactFieldError."""
+    """Checked and normalised contact options (module names) of one role; raises FieldProblem."""
     params = params or {}
     result = {}
     for option, _api in CONTACT_FIELDS:
@@ -174,7 +164,7 @@ def normalise_contact(params, prefix):
             result[option] = value
     for option in CONTACT_REQUIRED:
         if option not in result:
-            raise ContactFieldError(
+            raise FieldProblem(
                 "%s.%s" % (prefix, option),
                 "is required",
                 "Mandatory contact fields: %s" % ", ".join(CONTACT_REQUIRED),
@@ -208,7 +198,7 @@ def from_api(data):
         elif option in ("phone_number", "fax_number"):
             try:
                 value = normalise_phone(value, option)
-            except ContactFieldError:
+            except FieldProblem:
                 pass
         result[option] = value
     return result

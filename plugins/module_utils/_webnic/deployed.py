@@ -20,6 +20,7 @@ from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
 from . import crypto
 from .endpoints import api_url
+from .failures import FieldProblem
 from .files import read_file
 from .orders import check_renewal_options, renewal_decision
 
@@ -42,16 +43,6 @@ CERTIFICATE_SPEC = dict(
     min_certificate_age=dict(type="float", default=24.0),
     api_endpoint=dict(type="str"),
 )
-
-
-class OptionProblem(ValueError):
-    """An option that cannot be used: ``field``, what is wrong (``problem``) and how to fix it."""
-
-    def __init__(self, field, problem, fix):
-        super(OptionProblem, self).__init__("%s: %s. %s." % (field, problem, fix))
-        self.field = field
-        self.problem = problem
-        self.fix = fix
 
 
 def same_endpoint(first, second):
@@ -185,7 +176,7 @@ def wanted_names(params, metadata):
 def inspect(params):
     """The answer for one certificate (``params``: the module's single-certificate options, defaults applied).
 
-    Raises :class:`OptionProblem` when the renewal options are invalid.
+    Raises :class:`FieldProblem` when the renewal options are invalid.
     """
     problems = check_renewal_options(
         params["remaining_days"],
@@ -194,7 +185,7 @@ def inspect(params):
         params["min_certificate_age"],
     )
     if problems:
-        raise OptionProblem(*problems[0])
+        raise FieldProblem(*problems[0])
 
     result = {
         "changed": False,
@@ -316,6 +307,6 @@ def inspect_many(entries, api_endpoint=None):
             continue
         try:
             answers[name] = inspect(validated.validated_parameters)
-        except OptionProblem as exc:
-            answers[name] = {"failed": True, "msg": str(exc), "field": exc.field}
+        except FieldProblem as exc:
+            answers[name] = {"failed": True, "msg": exc.render(), "field": exc.field}
     return answers

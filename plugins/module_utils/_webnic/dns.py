@@ -19,6 +19,9 @@ __metaclass__ = type
 
 import ipaddress
 
+from .dcv import UnsafeValidationError, check_dns_record, check_dns_value
+from .failures import FieldProblem
+
 try:
     from html import unescape as _html_unescape
 except ImportError:  # pragma: no cover - Python 2 is not supported on targets of this collection
@@ -31,16 +34,6 @@ DEFAULT_TTL = 300
 _HOST_VALUED = frozenset(["CNAME", "NS", "PTR", "MX", "SRV"])
 
 
-class RecordInputError(ValueError):
-    """Bad input: ``field`` names the option, ``problem`` what is wrong, ``fix`` what to do."""
-
-    def __init__(self, field, problem, fix=None):
-        super(RecordInputError, self).__init__("%s: %s" % (field, problem))
-        self.field = field
-        self.problem = problem
-        self.fix = fix
-
-
 # ------------------------------------------------------------------------------------ names
 
 
@@ -49,7 +42,7 @@ def normalize_zone(zone):
     if text.endswith("."):
         text = text[:-1]
     if not text or "." not in text or " " in text:
-        raise RecordInputError(
+        raise FieldProblem(
             "zone", "%r is not a DNS zone name" % (zone,), "Give the zone as hosted on WebNIC, such as example.com"
         )
     return text
@@ -73,7 +66,7 @@ def relative_name(name, zone):
     if text.endswith("." + zone):
         return text[: -len(zone) - 1]
     if absolute:
-        raise RecordInputError(
+        raise FieldProblem(
             "name",
             "%r is not inside the zone %s" % (name, zone),
             "Give a name in the zone, or the zone the name belongs to",
@@ -184,22 +177,22 @@ def validate_values(record_type, values):
     for index, value in enumerate(values or []):
         text = "" if value is None else str(value)
         if not text.strip():
-            raise RecordInputError("values", "entry %d is empty" % (index + 1), "Remove it or give the record content")
+            raise FieldProblem("values", "entry %d is empty" % (index + 1), "Remove it or give the record content")
         if record_type in ("A", "AAAA"):
             try:
                 address = ipaddress.ip_address(text.strip())
             except ValueError:
-                raise RecordInputError(
+                raise FieldProblem(
                     "values", "%r is not an IP address" % text, "Give an IPv4 address for A, IPv6 for AAAA"
                 )
             if (record_type == "A") != (address.version == 4):
-                raise RecordInputError(
+                raise FieldProblem(
                     "values",
                     "%r is not an IPv%d address" % (text, 4 if record_type == "A" else 6),
                     "Use type A for IPv4 and AAAA for IPv6",
                 )
     if record_type == "CNAME" and len(unique_values(record_type, values)) > 1:
-        raise RecordInputError("values", "a CNAME set holds exactly one value", "Give one target")
+        raise FieldProblem("values", "a CNAME set holds exactly one value", "Give one target")
 
 
 # ------------------------------------------------------------------------------------ sets
@@ -225,7 +218,7 @@ def record_set_from_answer(data, name, record_type, zone):
             continue
         try:
             record_name = relative_name(record.get("name") or "", zone)
-        except RecordInputError:
+        except FieldProblem:
             continue
         if record_name != name:
             continue
@@ -289,7 +282,7 @@ def plan_record_set(record_type, current_ttl, current_values, state, values, ttl
         return _plan_removal(record_type, current_ttl, current, wanted)
 
     if not wanted:
-        raise RecordInputError("values", "is required with state=present", "Give at least one value")
+        raise FieldProblem("values", "is required with state=present", "Give at least one value")
 
     if not exists:
         new_ttl = ttl if ttl is not None else DEFAULT_TTL
@@ -349,3 +342,72 @@ def hosted_zone_names(data):
             if name not in names:
                 names.append(name)
     return names
+
+
+# ------------------------------------------------------------------------ webnic_dns_record's decisions
+
+
+def check_record_request(params):
+    """``(zone, relative name, TYPE)`` of a webnic_dns_record task; FieldProblem naming the option.
+
+    A domain-validation record (``validation_names``) has its name and type from an API answer: it is
+    held to the one rule of what a validation may publish before anything is read or written.
+    """
+    record_type = params["type"].upper()
+    try:
+        zone = normalize_zone(params["zone"])
+        name = relative_name(params["name"], zone)
+        validate_values(record_type, params["values"])
+    except FieldProblem as exc:
+        raise FieldProblem(exc.field, exc.problem, exc.fix)
+    if params["ttl"] is not None and not 0 < params["ttl"] <= 2147483647:
+        raise FieldProblem("ttl", "must be a positive number of seconds", "Use for example 300")
+    if params["validation_names"]:
+        try:
+            check_dns_record("name", fqdn(name, zone), record_type, params["validation_names"])
+            for value in params["values"] or []:
+                check_dns_value("values", value)
+        except UnsafeValidationError as exc:
+            raise FieldProblem(exc.field, exc.problem, exc.fix)
+    return zone, name, record_type
+
+
+def raw_records(data, name, record_type, zone):
+    """The records of a List DNS Records answer that belong to the set ``name``/``record_type``."""
+    records = data.get("records") if isinstance(data, dict) else data
+    result = []
+    for record in records or []:
+        if not isinstance(record, dict) or str(record.get("type") or "").upper() != record_type:
+            continue
+        try:
+            if relative_name(record.get("name") or "", zone) == name:
+                result.append(record)
+        except FieldProblem:
+            continue
+    return result
+
+
+def record_result(zone, name, record_type, current, planned):
+    """The module's result: ``current`` = (ttl, values) read, ``planned`` = (action, ttl, values, reasons)."""
+    current_ttl, current_values = current
+    action, new_ttl, new_values, reasons = planned
+    exists_after = bool(new_values) if action else bool(current_values)
+    result = {
+        "changed": bool(action),
+        "changed_reasons": reasons,
+        "zone": zone,
+        "name": name,
+        "fqdn": fqdn(name, zone),
+        "type": record_type,
+        "ttl": (new_ttl if exists_after else None) if action else current_ttl,
+        "record_values": list(new_values) if action else list(current_values),
+        "previous_values": list(current_values),
+        "exists": exists_after,
+    }
+    diff = {
+        "before": {"ttl": current_ttl, "values": list(current_values)} if current_values else {},
+        "after": {"ttl": result["ttl"], "values": result["record_values"]} if exists_after else {},
+        "before_header": "%s %s" % (result["fqdn"], record_type),
+        "after_header": "%s %s" % (result["fqdn"], record_type),
+    }
+    return result, diff

@@ -104,4 +104,3 @@ def api_url(endpoint):
 
 # Order statuses after which an order can no longer become (or stay) a usable certificate.
 DEAD_ORDER_STATUSES = frozenset(["CANCELLED", "REFUNDED", "REJECTED", "REVOKED", "EXPIRED"])
-ISSUED_ORDER_STATUSES = frozenset(["COMPLETED"])

@@ -10,14 +10,16 @@ __metaclass__ = type
 
 
 class FieldProblem(ValueError):
-    """Bad input found by a pure check: ``field`` names the option, ``problem`` what is wrong with
-    it, ``fix`` what to do. Modules turn it into :func:`fail_field`."""
+    """Bad input found by a pure check, before anything was written or charged: ``field`` names the
+    option, ``problem`` what is wrong with it, ``fix`` what to do; ``extra`` goes into the failed
+    result. Planners raise it; ``WebNICModule.run`` and host-side modules turn it into :func:`fail_field`."""
 
-    def __init__(self, field, problem, fix=None):
+    def __init__(self, field, problem, fix=None, **extra):
         super(FieldProblem, self).__init__("%s: %s" % (field, problem))
         self.field = field
         self.problem = problem
         self.fix = fix
+        self.extra = extra
 
     def render(self):
         return field_message(self.field, self.problem, self.fix)
@@ -38,4 +40,4 @@ def fail_field(module, field, problem, fix=None, **extra):
 
 def fail_problem(module, problem, **extra):
     """:func:`fail_field` for a :class:`FieldProblem` (or anything with field, problem and fix)."""
-    fail_field(module, problem.field, problem.problem, problem.fix, **extra)
+    fail_field(module, problem.field, problem.problem, problem.fix, **dict(getattr(problem, "extra", {}), **extra))

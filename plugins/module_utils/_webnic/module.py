@@ -15,7 +15,7 @@ from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_requ
 from .client import HAS_REQUESTS, REQUESTS_IMPORT_ERROR, WebNICClient
 from .endpoints import api_url
 from .errors import WebNICError
-from .failures import fail_field
+from .failures import FieldProblem, fail_field
 
 CONNECTION_ARGUMENT_SPEC = dict(
     api_username=dict(type="str", fallback=(env_fallback, ["WEBNIC_API_USERNAME"])),
@@ -170,6 +170,8 @@ class WebNICModule(AnsibleModule):
         """Run ``func(module) -> result dict`` and exit; WebNIC errors become one clear failure."""
         try:
             result = func(self)
+        except FieldProblem as error:
+            self.fail_field(error.field, error.problem, error.fix, **error.extra)
         except WebNICError as error:
             self.fail_api(error)
         except Exception as error:  # a bug of ours: still no raw traceback in the message

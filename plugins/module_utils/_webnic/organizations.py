@@ -14,8 +14,9 @@ __metaclass__ = type
 
 import time
 
-from .contacts import ADDRESS_FIELDS, normalise_text
+from .contacts import ADDRESS_FIELDS, check_country_code, normalise_phone, normalise_text
 from .errors import ApiError
+from .failures import FieldProblem
 
 VALIDATED = "VALIDATED"
 PENDING = "PENDING"
@@ -240,3 +241,175 @@ def organization_info(client, organization_id):
             return None
         raise
     return data or None
+
+
+# ------------------------------------------------------------------- webnic_ssl_organization's decisions
+
+#: What Create Organization needs.
+CREATE_REQUIRED = ("organization_name", "address1", "city", "country_code", "phone_number")
+
+
+def check_options(params):
+    """An organization to find (id or name) and sensible waiting options."""
+    if not params["organization_id"] and not normalise_text(params["organization_name"]):
+        raise FieldProblem(
+            "organization_name", "is required without organization_id", "Give the organization's legal name"
+        )
+    if params["wait_timeout"] < 0 or params["wait_interval"] <= 0:
+        bad = "wait_timeout" if params["wait_timeout"] < 0 else "wait_interval"
+        raise FieldProblem(bad, "must be positive", "Give a number of seconds")
+
+
+def wanted_details(params):
+    """Normalised organization details given (option -> value); FieldProblem naming the option."""
+    details = {}
+    for option, _api in ORGANIZATION_FIELDS:
+        value = normalise_text(params.get(option))
+        if value:
+            details[option] = value
+    try:
+        if "country_code" in details:
+            details["country_code"] = check_country_code(details["country_code"])
+        if "phone_number" in details:
+            details["phone_number"] = normalise_phone(details["phone_number"])
+    except FieldProblem as error:
+        raise FieldProblem(error.field, error.problem, error.fix)
+    return details
+
+
+def find_organization(client, wanted_id, details):
+    """``(organization_id, info)`` of the existing organization, or ``(None, None)``; reads only."""
+    if wanted_id:
+        info = organization_info(client, wanted_id)
+        if info is None:
+            raise FieldProblem(
+                "organization_id",
+                "WebNIC has no organization %s" % wanted_id,
+                "Check the id, or drop it and give organization_name to find or create the organization",
+            )
+        return organization_id_of(info) or wanted_id, info
+    wanted = organization_payload(details)
+    candidates = [
+        item
+        for item in search_organizations(client, details["organization_name"])
+        if organization_matches(item, wanted)
+    ]
+    if len(candidates) > 1:
+        raise FieldProblem(
+            "organization_name",
+            "%d organizations match %r: %s"
+            % (
+                len(candidates),
+                details["organization_name"],
+                ", ".join("%s (%s)" % (organization_id_of(c), c.get("validationStatus") or "?") for c in candidates),
+            ),
+            "Pick one with organization_id",
+            candidates=candidates,
+        )
+    if not candidates:
+        return None, None
+    org_id = organization_id_of(candidates[0])
+    # Search results may be summaries: read the full object.
+    return org_id, organization_info(client, org_id) or candidates[0]
+
+
+def _current_details(info):
+    current = {}
+    for option, api in ORGANIZATION_FIELDS:
+        value = normalise_text(info.get(api))
+        if option == "country_code":
+            value = value.upper()
+        elif option == "phone_number" and value:
+            try:
+                value = normalise_phone(value)
+            except FieldProblem:
+                pass
+        current[option] = value
+    return current
+
+
+def detail_differences(details, info):
+    """The given details the existing organization does not have: ``{option: {given, current}}``."""
+    current = _current_details(info)
+    differences = {}
+    for option, value in details.items():
+        if option == "organization_name":
+            same = value.casefold() == current[option].casefold()
+        else:
+            same = value == current[option]
+        if not same:
+            differences[option] = {"given": value, "current": current[option] or None}
+    return differences
+
+
+def create_body(details, contact_id):
+    """The body of Create Organization; FieldProblem naming the first missing option."""
+    missing = [option for option in CREATE_REQUIRED if option not in details]
+    if missing:
+        raise FieldProblem(
+            missing[0],
+            "is required to create organization %r" % details.get("organization_name"),
+            "Organizations need %s" % ", ".join(CREATE_REQUIRED),
+        )
+    body = organization_payload(details)
+    if contact_id:
+        body["contactId"] = contact_id
+    return body
+
+
+def current_validation(client, org_id, info, state):
+    """``(status, reason, raw)`` of the organization's validation; ``info`` None: not created yet."""
+    if info is None:  # check mode, organization not created yet
+        return NOT_SUBMITTED, None, {}
+    if state == "validated":
+        return validation_status(client, org_id)
+    status, reason, _raw = parse_validation(info)
+    if status == NOT_SUBMITTED and not any(k in info for k in ("validationStatus", "status")):
+        return validation_status(client, org_id)
+    return status, reason, {}
+
+
+def rejected_message(org_id, reason):
+    return (
+        "Organization %s was REJECTED by the CA%s. Correct what the reason says (the contact can be "
+        "changed with contact_id), then run again with resubmit=true, or create a new organization."
+        % (org_id, ": %s" % reason if reason else "")
+    )
+
+
+def not_validated_message(org_id, status, reason, wait_timeout):
+    return "Organization %s is %s%s%s. OV/EV orders need it VALIDATED." % (
+        org_id,
+        status,
+        " after waiting %ss" % wait_timeout if status == PENDING else "",
+        ": %s" % reason if reason else "",
+    ) + (
+        " Run again later (validation by the CA can take days), or raise wait_timeout."
+        if status == PENDING
+        else " Correct the organization or its contact and run again with resubmit=true."
+    )
+
+
+def differences_warning(org_id, differences):
+    return (
+        "Organization %s differs from the details given in %s; WebNIC cannot change them. Create a new "
+        "organization (another organization_name) if they must change." % (org_id, ", ".join(sorted(differences)))
+    )
+
+
+def status_after_submit(client, org_id, answer):
+    """``(status, reason, raw)`` after Submit Organization Validation (its answer, else a read)."""
+    status, reason, raw = parse_validation(answer) if answer else validation_status(client, org_id)
+    return (PENDING if status == NOT_SUBMITTED else status), reason, raw
+
+
+def status_failure(msg, org_id, status, reason, reasons):
+    """The failed result of a validation that cannot go on (what has changed so far included)."""
+    return dict(
+        msg=msg,
+        changed=bool(reasons),
+        changed_reasons=reasons,
+        organization_id=org_id,
+        validation_status=status,
+        validation_reason=reason,
+    )

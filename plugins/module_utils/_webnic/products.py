@@ -7,6 +7,16 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+from .crypto import (
+    CryptoInputError,
+    InvalidNameError,
+    canonical_key_type,
+    companion_name,
+    normalize_names,
+    parse_key_type,
+)
+from .failures import FieldProblem
+
 
 def _flag(rules, *names):
     for name in names:
@@ -38,50 +48,24 @@ def check_against_rules(
     key_type=None,
     auth_type=None,
     san_field="subject_alt_names",
+    key_field="csr",
+    extra_names=None,
 ):
-    """Return a list of (field, problem, fix) for everything the product does not allow."""
-    problems = []
+    """Return a list of ``(field, problem, fix)`` for everything the product does not allow.
+
+    The one place the product rules are checked (csr, price and order use it): term, extra names
+    (plain and wildcard, their maximum), a wildcard common name exactly on wildcard products, key
+    type (any spelling of the rules' key types) and DCV method. ``extra_names``: the chargeable
+    names themselves, when the caller has them, so the message can list them (counts come from it).
+    """
     product = rules.get("productKey") or "this product"
-    terms = rule_terms(rules)
-    if term is not None and terms and int(term) not in terms:
-        problems.append(("term", "%s is not offered for %s" % (term, product), "Use one of %s" % terms))
-    allow_san = _flag(rules, "allowSan", "allowSAN")
-    allow_wsan = _flag(rules, "allowWSan", "allowWsan", "allowWSAN")
-    max_san = rules.get("maxSan")
-    total = (san_count or 0) + (wildcard_san_count or 0)
-    if total and allow_san is False:
-        problems.append(
-            (
-                san_field,
-                "%s does not accept extra names (SANs)" % product,
-                "Order a multi-domain product or drop the SANs",
-            )
-        )
-    elif wildcard_san_count and allow_wsan is False:
-        problems.append(
-            (san_field, "%s does not accept wildcard SANs" % product, "Use a product with wildcard SAN support")
-        )
-    if max_san not in (None, "") and total > int(max_san):
-        problems.append(
-            (
-                san_field,
-                "%d extra names exceed the maximum of %s for %s" % (total, max_san, product),
-                "Split the names over several certificates or pick a product with a higher maxSan",
-            )
-        )
-    if common_name and common_name.startswith("*.") and _flag(rules, "wildcard") is False:
-        problems.append(
-            (
-                "common_name",
-                "%s does not issue wildcard certificates" % product,
-                "Use a wildcard product for %s" % common_name,
-            )
-        )
-    key_types = rules.get("keyTypes") or []
-    if key_type and key_types and key_type not in key_types:
-        problems.append(
-            ("csr", "key type %s is not accepted by %s" % (key_type, product), "Use one of %s" % ", ".join(key_types))
-        )
+    if extra_names is not None:
+        wildcard_san_count = sum(1 for name in extra_names if name.startswith("*."))
+        san_count = len(extra_names) - wildcard_san_count
+    problems = _term_problems(rules, term, product)
+    problems.extend(_san_problems(rules, san_count or 0, wildcard_san_count or 0, product, san_field, extra_names))
+    problems.extend(_common_name_problems(rules, common_name, product))
+    problems.extend(_key_type_problems(rules, key_type, product, key_field))
     auth_types = [a.lower() for a in rules.get("authTypes") or []]
     if auth_type and auth_types and auth_type.lower() not in auth_types:
         problems.append(
@@ -94,8 +78,106 @@ def check_against_rules(
     return problems
 
 
-def chargeable_san_counts(rules, common_name, subject_alt_names):
-    """``(plain, wildcard)`` extra names an order is charged for.
+def _term_problems(rules, term, product):
+    terms = rule_terms(rules)
+    if term is not None and terms and int(term) not in terms:
+        return [("term", "%s is not offered for %s" % (term, product), "Use one of %s" % terms)]
+    return []
+
+
+def _san_problems(rules, san_count, wildcard_san_count, product, san_field, extra_names):
+    problems = []
+    allow_san = _flag(rules, "allowSan", "allowSAN")
+    allow_wsan = _flag(rules, "allowWSan", "allowWsan", "allowWSAN")
+    max_san = rules.get("maxSan")
+    total = san_count + wildcard_san_count
+    if total and allow_san is False:
+        if extra_names is not None:
+            # The names are known (webnic_ssl_csr): say which ones the product refuses.
+            problem = "product %s takes no names besides the common name (got %s)" % (product, ", ".join(extra_names))
+        else:
+            problem = "%s does not accept extra names (SANs)" % product
+        problems.append((san_field, problem, "Order a multi-domain product or drop the SANs"))
+    elif wildcard_san_count and allow_wsan is False:
+        problems.append(
+            (san_field, "%s does not accept wildcard SANs" % product, "Use a product with wildcard SAN support")
+        )
+    if max_san not in (None, "") and total > int(max_san):
+        problems.append(
+            (
+                san_field,
+                "%d extra names exceed the maximum of %s for %s" % (total, max_san, product),
+                "Split the names over several certificates or pick a product with a higher maxSan",
+            )
+        )
+    return problems
+
+
+def _common_name_problems(rules, common_name, product):
+    if not common_name:
+        return []
+    wildcard_product = _flag(rules, "wildcard")
+    if common_name.startswith("*.") and wildcard_product is False:
+        return [
+            (
+                "common_name",
+                "%s does not issue wildcard certificates" % product,
+                "Use a wildcard product for %s" % common_name,
+            )
+        ]
+    if not common_name.startswith("*.") and wildcard_product is True:
+        return [
+            (
+                "common_name",
+                "%s is a wildcard product: the common name must be *.<domain>, got %s" % (product, common_name),
+                "Use common_name: *.%s or a non-wildcard product" % common_name,
+            )
+        ]
+    return []
+
+
+def _canonical_key_type(key_type):
+    """The key type spelled one way (``rsa2048`` -> ``RSA-2048``); unknown spellings as given."""
+    try:
+        return canonical_key_type(key_type)
+    except CryptoInputError:
+        return str(key_type)
+
+
+def _key_type_problems(rules, key_type, product, key_field):
+    allowed = sorted({_canonical_key_type(k) for k in rules.get("keyTypes") or []})
+    if not key_type or not allowed:
+        return []
+    key_type = _canonical_key_type(key_type)
+    if key_type in allowed:
+        return []
+    try:
+        family, size = parse_key_type(key_type)
+    except CryptoInputError:
+        family, size = None, None
+    same_family = sorted(parse_key_type(k)[1] for k in allowed if _key_family(k) == family and family)
+    if same_family and size < same_family[0]:
+        problem = "key type %s is too small for %s: its rules need at least %s-%s%d" % (
+            key_type,
+            product,
+            family,
+            "P" if family == "EC" else "",
+            same_family[0],
+        )
+    else:
+        problem = "key type %s is not accepted by %s" % (key_type, product)
+    return [(key_field, problem, "Use one of %s" % ", ".join(allowed))]
+
+
+def _key_family(key_type):
+    try:
+        return parse_key_type(key_type)[0]
+    except CryptoInputError:
+        return None
+
+
+def chargeable_names(rules, common_name, subject_alt_names):
+    """The extra names an order is charged for, in the given order, without duplicates.
 
     The common name is in the base price; a product with ``freeCompanionSan`` also gives its companion
     for free (``www.`` + name, the name without ``www.``, or the apex of a wildcard).
@@ -103,17 +185,18 @@ def chargeable_san_counts(rules, common_name, subject_alt_names):
     common_name = (common_name or "").strip().lower()
     free = {common_name}
     if common_name and _flag(rules or {}, "freeCompanionSan"):
-        if common_name.startswith("*."):
-            free.add(common_name[2:])
-        elif common_name.startswith("www."):
-            free.add(common_name[4:])
-        else:
-            free.add("www." + common_name)
+        free.add(companion_name(common_name))
     extra = []
     for given in subject_alt_names or []:
         name = (given or "").strip().lower()
         if name and name not in free and name not in extra:
             extra.append(name)
+    return extra
+
+
+def chargeable_san_counts(rules, common_name, subject_alt_names):
+    """``(plain, wildcard)`` counts of :func:`chargeable_names`."""
+    extra = chargeable_names(rules, common_name, subject_alt_names)
     wildcard = sum(1 for name in extra if name.startswith("*."))
     return len(extra) - wildcard, wildcard
 
@@ -219,3 +302,60 @@ def read_product_rules(client, product_key, catalogue):
     if rules is None:
         return rules_from_list_row(catalogue.row(product_key))
     return rules if isinstance(rules, dict) else {}
+
+
+# ------------------------------------------------------------------------------------ pricing
+
+
+def price_names(params):
+    """``(common_name, names)`` of a price request, normalised; ``names`` None when only counts are given.
+
+    Raises FieldProblem naming the option (``subject_alt_names[i]`` with the index the user gave).
+    """
+    names = None
+    sans = params["subject_alt_names"]
+    if sans is not None:
+        given = [(index, name) for index, name in enumerate(sans) if name and name.strip()]
+        try:
+            names = normalize_names([name for _index, name in given])
+        except InvalidNameError as exc:
+            raise FieldProblem("subject_alt_names[%d]" % given[exc.index][0], exc.problem, exc.fix)
+    common_name = None
+    if params["common_name"] and params["common_name"].strip():
+        try:
+            (common_name,) = normalize_names([params["common_name"]])
+        except InvalidNameError as exc:
+            raise FieldProblem("common_name", exc.problem, exc.fix)
+    return common_name, names
+
+
+def price_query(product_key, term, san_count, wildcard_count):
+    """The query of Get Product Price: extra names only when there are any."""
+    query = {"productKey": product_key, "term": term}
+    if san_count:
+        query["commonSAN"] = san_count
+    if wildcard_count:
+        query["wildcardSAN"] = wildcard_count
+    return query
+
+
+def _amount(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def price_result(data, term):
+    """The price, currency, term and breakdown of a Get Product Price answer (``term``: the one asked)."""
+    breakdown = data.get("priceBreakdown") or {}
+    return {
+        "price": _amount(data.get("price")),
+        "currency": data.get("currency"),
+        "term": int(data.get("term") or term),
+        "price_breakdown": {
+            "base_cert_price": _amount(breakdown.get("baseCertPrice")),
+            "common_san_price": _amount(breakdown.get("commonSANPrice")),
+            "wildcard_san_price": _amount(breakdown.get("wildcardSANPrice")),
+        },
+    }

@@ -4,7 +4,7 @@
 import pytest
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.dns import (
-    RecordInputError,
+    FieldProblem,
     canonical_value,
     decode_value,
     plan_record_set,
@@ -71,7 +71,7 @@ def test_relative_name(name, relative):
 
 
 def test_absolute_name_outside_the_zone_is_refused():
-    with pytest.raises(RecordInputError) as info:
+    with pytest.raises(FieldProblem) as info:
         relative_name("www.example.net.", "example.com")
     assert info.value.field == "name"
 
@@ -125,7 +125,7 @@ def test_plan_absent():
 
 
 def test_plan_present_without_values_is_refused():
-    with pytest.raises(RecordInputError):
+    with pytest.raises(FieldProblem):
         plan_record_set("TXT", None, [], "present", [], None, "replace")
 
 
@@ -138,7 +138,7 @@ def test_validate_values():
         ("A", [""]),
         ("CNAME", ["a.example", "b.example"]),
     ):
-        with pytest.raises(RecordInputError):
+        with pytest.raises(FieldProblem):
             validate_values(record_type, values)
 
 

@@ -330,64 +330,6 @@ def test_a_wrong_csr_mode_is_fixed_and_reported(paths):
     assert result["changed_reasons"] == ["%s: mode 0600 -> 0644" % paths["csr_path"]]
 
 
-# --------------------------------------------------------------------------- pure decision parts
-
-
-def test_rules_refuse_a_key_that_is_too_small():
-    with pytest.raises(webnic_ssl_csr.InputError) as info:
-        webnic_ssl_csr.check_product_rules(
-            {"keyTypes": ["RSA-4096", "EC-P384"]}, "strict", "RSA-2048", "a.example.com", ["a.example.com"]
-        )
-    assert info.value.field == "key_type"
-    assert "too small" in info.value.problem
-    assert "RSA-4096" in info.value.problem
-
-
-def test_rules_count_sans_without_the_free_companion():
-    rules = {"allowSan": True, "maxSan": 1, "freeCompanionSan": True}
-    names = ["www.example.com", "example.com", "shop.example.com"]
-    webnic_ssl_csr.check_product_rules(rules, "p", None, "www.example.com", names)
-    with pytest.raises(webnic_ssl_csr.InputError):
-        webnic_ssl_csr.check_product_rules(dict(rules, freeCompanionSan=False), "p", None, "www.example.com", names)
-
-
-def test_compare_decoded_lists_each_disagreement():
-    local = {
-        "common_name": "www.example.com",
-        "subject_alt_names": ["www.example.com", "example.com"],
-        "subject": {"common_name": "www.example.com", "organization": "Ex"},
-        "key_type": "RSA-2048",
-        "key_algorithm": "RSA",
-        "key_size": 2048,
-        "signature_algorithm": "sha256WithRSAEncryption",
-    }
-    agreeing = {
-        "commonName": "www.example.com",
-        "sans": ["example.com"],
-        "organization": "Ex",
-        "keyType": "RSA",
-        "keySize": 2048,
-        "signatureAlgorithm": "SHA256withRSA",
-    }
-    assert webnic_ssl_csr.compare_decoded(agreeing, local) == []
-    disagreeing = dict(
-        agreeing,
-        sans=["other.example.com"],
-        keyType="EC",
-        keySize=256,
-        signatureAlgorithm="ecdsa-with-SHA384",
-        organization=None,
-    )
-    mismatches = webnic_ssl_csr.compare_decoded(disagreeing, local)
-    assert [m.split(":")[0] for m in mismatches] == [
-        "names",
-        "organization",
-        "key type",
-        "key size",
-        "signature algorithm",
-    ]
-
-
 # ------------------------------------------------------------------------------ against the API
 
 

@@ -167,3 +167,16 @@ def test_a_validation_method_the_product_does_not_offer_is_refused(simulator):
     )
     assert result.failed
     assert result["field"] == "dcv_method"
+
+
+def test_a_plain_common_name_on_a_wildcard_product_is_refused_before_any_price_call(simulator):
+    # The same rule as webnic_ssl_csr and webnic_ssl_order (products.check_against_rules).
+    result = run_module(
+        webnic_ssl_price, connection_args(simulator, product_key="rapidssl-wildcard", common_name="www.example.com")
+    )
+    assert result.failed
+    assert result["msg"] == (
+        "common_name: rapidssl-wildcard is a wildcard product: the common name must be *.<domain>, "
+        "got www.example.com. Use common_name: *.www.example.com or a non-wildcard product."
+    )
+    assert simulator.stats()["calls"].get("GET /ssl/v2/products/pricing", 0) == 0
