@@ -153,7 +153,7 @@ def main():
     if not os.path.isdir(parent):
         module.fail_json(
             msg="the directory %s of the lock does not exist; create it (mode 0700) on this host first." % parent,
-            **result
+            **result,
         )
 
     if module.params["state"] == "absent":
