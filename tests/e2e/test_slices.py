@@ -78,7 +78,9 @@ class SlicedFleet:
             "all": {
                 "children": {
                     "web": {"hosts": {name: dict(local, host_dir=str(self.hosts[name])) for name in hosts}},
-                    "keyhosts": {"hosts": {"keyhost": dict(local)}},
+                    # host_dir: the entries template it, and argument validation templates them on the
+                    # acquire job's host too (nothing is written there).
+                    "keyhosts": {"hosts": {"keyhost": dict(local, host_dir=str(self.key_dir.parent))}},
                 }
             }
         }
