@@ -18,7 +18,7 @@ description:
   - The lock is a directory made with C(mkdir) (atomic on local file systems and NFS), holding an owner
     file that names the run (O(owner)), its process and host, and when it took the lock.
   - With O(state=present), waits up to O(timeout) seconds while another run holds it. A lock older than
-    O(stale_after) seconds belongs to a run that died (the role holds it for seconds): it is taken over,
+    O(stale_after) seconds belongs to a run that died (the role holds it for seconds), so it is taken over,
     and of several runs finding it, exactly one does (it is renamed away before it is removed).
   - With O(state=absent), releases the lock only if O(owner) holds it; a lock taken over by another run
     in the meantime is left alone.
@@ -52,7 +52,7 @@ options:
     required: true
   owner:
     description:
-      - Who holds the lock: a value unique to the run, the same for the task that takes and the task that
+      - Who holds the lock. A value unique to the run, the same for the task that takes and the task that
         releases it.
     type: str
     required: true
