@@ -159,15 +159,18 @@ def main():
     if module.params["state"] == "absent":
         if module.check_mode:
             held = (locks.read_holder(path) or {}).get("owner") == owner
-            module.exit_json(**dict(result, changed=held))
+            result["changed"] = bool(held)
+            module.exit_json(**result)
         outcome = locks.release(path, owner)
         if outcome == "not_owner":
             module.warn("the lock %s is no longer held by %s (taken over as stale?); left alone." % (path, owner))
-        module.exit_json(**dict(result, changed=outcome == "released", released=outcome == "released"))
+        result["changed"] = result["released"] = outcome == "released"
+        module.exit_json(**result)
 
     if module.check_mode:
         holder = locks.read_holder(path)
-        module.exit_json(**dict(result, changed=not (holder and holder.get("owner") == owner)))
+        result["changed"] = not (holder and holder.get("owner") == owner)
+        module.exit_json(**result)
     try:
         taken = locks.acquire(path, owner, module.params["timeout"], module.params["stale_after"])
     except locks.LockTimeout as exc:
@@ -176,15 +179,10 @@ def main():
         module.fail_json(msg="cannot make the lock %s: %s" % (path, exc), **result)
     if taken["taken_over"] is not None:
         module.warn("took over the stale lock %s of %s" % (path, locks.describe_holder(taken["taken_over"])))
-    module.exit_json(
-        **dict(
-            result,
-            changed=taken["acquired"],
-            acquired=taken["acquired"],
-            waited=round(taken["waited"], 3),
-            taken_over=taken["taken_over"] or {},
-        )
-    )
+    result["changed"] = result["acquired"] = taken["acquired"]
+    result["waited"] = round(taken["waited"], 3)
+    result["taken_over"] = taken["taken_over"] or {}
+    module.exit_json(**result)
 
 
 if __name__ == "__main__":
