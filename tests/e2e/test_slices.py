@@ -206,3 +206,27 @@ def test_workflow_acquire_job_then_four_concurrent_sliced_deploy_jobs_order_once
         assert_every_host_has_the_one_certificate(sliced, sim, tmp_path)
     finally:
         sim.stop()
+
+
+def test_deploy_phase_without_a_recorded_order_and_acquire_phase_with_file_validation_refuse_and_buy_nothing(
+    tmp_path,
+):
+    base, sim = fresh(tmp_path, "refusals")
+    try:
+        sliced = SlicedFleet(base, sim)
+        deploy = sliced.run(0, sliced.slices[0][:2], certificate_vars(sliced.key_dir, "deploy"))
+        print(deploy.output)
+        assert deploy.returncode != 0
+        assert "certificate_phase=deploy never orders, and no order for www.example.test" in deploy.output
+        assert "Run the acquire job (certificate_phase=acquire) first" in deploy.output
+
+        variables = certificate_vars(sliced.key_dir, "acquire")
+        variables["certificate_list"][0]["dcv_method"] = "file"
+        acquire = sliced.run(9, [], variables, limit="keyhost")
+        print(acquire.output)
+        assert acquire.returncode != 0
+        assert "certificate_phase=acquire needs a key host" in acquire.output and "dcv_method file" in acquire.output
+        assert sim.stats()["writes"] == 0 and sim.orders() == []
+        assert all(not any((d / "ssl").iterdir()) for d in sliced.hosts.values())
+    finally:
+        sim.stop()
