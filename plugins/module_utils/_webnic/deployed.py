@@ -105,60 +105,56 @@ def first_certificate_reason(path, certs, cert):
     return None
 
 
+def _served_certificates_of(path):
+    """``(data, certs, problem)`` of a served PEM file (``certs`` None when unreadable)."""
+    data, problem = read_served(path)
+    certs = None
+    if data is not None:
+        certs, problem = served_certificates(path, data)
+    return data, certs, problem
+
+
+def _chain_reason(path, certs, cert):
+    """Why the chain file at ``path`` does not hold the issuer of ``cert`` (None when it does)."""
+    if not certs or cert is None or cert.issuer == cert.subject:
+        return None
+    if any(c.subject == cert.issuer and crypto.certificate_signed_by(cert, c) for c in certs):
+        return None
+    return "%s holds another chain (none of its %d certificates issued the certificate)" % (path, len(certs))
+
+
+def _combined_key_reasons(path, data, params, cert, key):
+    """Why the key in the combined PEM at ``path`` would not serve ``cert`` (with ``key``)."""
+    match = _PEM_PRIVATE_KEY.search(data)
+    if not match:
+        return ["%s: no private key" % path]
+    passphrase = params["privatekey_passphrase"] if b"ENCRYPTED" in match.group(0) else None
+    try:
+        served_key = crypto.load_private_key(match.group(0), passphrase)
+    except crypto.CryptoInputError as exc:
+        return ["%s: key unreadable (%s)" % (path, exc.problem)]
+    reference = key if key is not None else cert
+    if reference is not None and not crypto.same_public_key(served_key, reference):
+        return ["%s: key does not match" % path]
+    return []
+
+
 def served_file_reasons(params, cert, key):
     """Why the served full chain, chain or combined PEM would not serve ``cert`` (with ``key``)."""
     reasons = []
-    if params["fullchain_path"]:
-        path = params["fullchain_path"]
-        data, problem = read_served(path)
-        certs = None
-        if data is not None:
-            certs, problem = served_certificates(path, data)
-        if certs is not None:
+    for option in ("fullchain_path", "chain_path", "combined_path"):
+        path = params[option]
+        if not path:
+            continue
+        data, certs, problem = _served_certificates_of(path)
+        if option == "chain_path":
+            problem = _chain_reason(path, certs, cert) or problem
+        elif certs is not None:
             problem = first_certificate_reason(path, certs, cert)
         if problem:
             reasons.append(problem)
-
-    if params["chain_path"]:
-        path = params["chain_path"]
-        data, problem = read_served(path)
-        certs = None
-        if data is not None:
-            certs, problem = served_certificates(path, data)
-        if certs and cert is not None and cert.issuer != cert.subject:
-            issued = [c for c in certs if c.subject == cert.issuer and crypto.certificate_signed_by(cert, c)]
-            if not issued:
-                problem = "%s holds another chain (none of its %d certificates issued the certificate)" % (
-                    path,
-                    len(certs),
-                )
-        if problem:
-            reasons.append(problem)
-
-    if params["combined_path"]:
-        path = params["combined_path"]
-        data, problem = read_served(path)
-        certs = None
-        if data is not None:
-            certs, problem = served_certificates(path, data)
-        if certs is not None:
-            problem = first_certificate_reason(path, certs, cert)
-        if problem:
-            reasons.append(problem)
-        if data is not None:
-            match = _PEM_PRIVATE_KEY.search(data)
-            served_key = None
-            if not match:
-                reasons.append("%s: no private key" % path)
-            else:
-                passphrase = params["privatekey_passphrase"] if b"ENCRYPTED" in match.group(0) else None
-                try:
-                    served_key = crypto.load_private_key(match.group(0), passphrase)
-                except crypto.CryptoInputError as exc:
-                    reasons.append("%s: key unreadable (%s)" % (path, exc.problem))
-            reference = key if key is not None else cert
-            if served_key is not None and reference is not None and not crypto.same_public_key(served_key, reference):
-                reasons.append("%s: key does not match" % path)
+        if option == "combined_path" and data is not None:
+            reasons.extend(_combined_key_reasons(path, data, params, cert, key))
     return reasons
 
 
@@ -171,6 +167,96 @@ def wanted_names(params, metadata):
     else:
         return None
     return sorted({crypto.comparable_name(n) for n in names if n and str(n).strip()})
+
+
+def _read_metadata_into(params, result):
+    """Read the order metadata file into ``result``; returns the metadata (None when absent)."""
+    metadata = None
+    if params["metadata_path"]:
+        metadata, problem = read_metadata(params["metadata_path"])
+        if problem:
+            result["reasons"].append(problem)
+        result["metadata"] = metadata
+        if metadata and metadata.get("order_id") not in (None, ""):
+            result["order_id"] = str(metadata["order_id"])
+    if metadata and params["api_endpoint"] and metadata.get("api_endpoint"):
+        result["endpoint_mismatch"] = same_endpoint(metadata["api_endpoint"], params["api_endpoint"]) is False
+    return metadata
+
+
+def _read_certificate_into(params, result):
+    """Read the deployed certificate (the leaf); returns it (None when missing or unreadable)."""
+    reasons = result["reasons"]
+    try:
+        data = read_file(params["certificate_path"])
+        missing = "no certificate"
+    except (IOError, OSError) as exc:
+        data = None
+        missing = "no certificate (%s)" % exc
+    if data is None:
+        reasons.append(missing)
+        return None
+    result["exists"] = True
+    try:
+        cert = crypto.split_leaf_and_chain(crypto.load_certificates(data))[0]
+    except crypto.CryptoInputError as exc:
+        reasons.append("certificate unreadable (%s)" % exc.problem)
+        return None
+    if cert is None:
+        reasons.append("certificate unreadable (no certificate in %s)" % params["certificate_path"])
+    return cert
+
+
+def _read_key_into(params, result):
+    """Read the deployed private key; returns it (None when not asked, missing or unreadable)."""
+    if not params["privatekey_path"]:
+        return None
+    key_data = read_file(params["privatekey_path"])
+    if key_data is None:
+        result["reasons"].append("key missing")
+        return None
+    try:
+        return crypto.load_private_key(key_data, params["privatekey_passphrase"])
+    except crypto.CryptoInputError as exc:
+        result["reasons"].append("key unreadable (%s)" % exc.problem)
+        return None
+
+
+def _judge_certificate(params, result, cert, key, metadata):
+    """Facts of ``cert`` into ``result``, and the renewal rule's reasons first in its reasons."""
+    reasons = result["reasons"]
+    facts = crypto.parse_certificate(cert)
+    names = list(facts["subject_alt_names"])
+    if facts["common_name"] and facts["common_name"] not in names:
+        names.insert(0, facts["common_name"])
+    now = datetime.datetime.now(crypto.certificate_not_after(cert).tzinfo)
+    remaining = crypto.certificate_not_after(cert) - now
+    result.update(
+        serial=facts["serial"],
+        fingerprint=facts["fingerprint_sha256"],
+        issuer=facts["issuer_string"],
+        not_before=facts["not_before"],
+        not_after=facts["not_after"],
+        days_remaining=int(remaining.total_seconds() // 86400),
+        names=names,
+    )
+    if key is not None:
+        result["key_matches"] = crypto.key_matches_certificate(key, cert)
+        if not result["key_matches"]:
+            reasons.append("key does not match")
+    wanted = wanted_names(params, metadata)
+    _due, rule_reasons = renewal_decision(
+        crypto.certificate_not_before(cert),
+        crypto.certificate_not_after(cert),
+        now,
+        cert_names=names if wanted is not None else None,
+        wanted_names=wanted,
+        remaining_days=params["remaining_days"],
+        remaining_percentage=params["remaining_percentage"],
+        issued_before=params["renew_issued_before"],
+        min_age_hours=params["min_certificate_age"],
+    )
+    reasons[:0] = rule_reasons
 
 
 def inspect(params):
@@ -198,84 +284,13 @@ def inspect(params):
         "endpoint_mismatch": False,
         "order_id": None,
     }
-    reasons = result["reasons"]
-
-    metadata = None
-    if params["metadata_path"]:
-        metadata, problem = read_metadata(params["metadata_path"])
-        if problem:
-            reasons.append(problem)
-        result["metadata"] = metadata
-        if metadata and metadata.get("order_id") not in (None, ""):
-            result["order_id"] = str(metadata["order_id"])
-    if metadata and params["api_endpoint"] and metadata.get("api_endpoint"):
-        result["endpoint_mismatch"] = same_endpoint(metadata["api_endpoint"], params["api_endpoint"]) is False
-
-    cert = None
-    missing = "no certificate"
-    try:
-        data = read_file(params["certificate_path"])
-    except (IOError, OSError) as exc:
-        data = None
-        missing = "no certificate (%s)" % exc
-    if data is None:
-        reasons.append(missing)
-    else:
-        result["exists"] = True
-        try:
-            cert = crypto.split_leaf_and_chain(crypto.load_certificates(data))[0]
-        except crypto.CryptoInputError as exc:
-            reasons.append("certificate unreadable (%s)" % exc.problem)
-        else:
-            if cert is None:
-                reasons.append("certificate unreadable (no certificate in %s)" % params["certificate_path"])
-
-    key = None
-    if params["privatekey_path"]:
-        key_data = read_file(params["privatekey_path"])
-        if key_data is None:
-            reasons.append("key missing")
-        else:
-            try:
-                key = crypto.load_private_key(key_data, params["privatekey_passphrase"])
-            except crypto.CryptoInputError as exc:
-                reasons.append("key unreadable (%s)" % exc.problem)
-
+    metadata = _read_metadata_into(params, result)
+    cert = _read_certificate_into(params, result)
+    key = _read_key_into(params, result)
     if cert is not None:
-        facts = crypto.parse_certificate(cert)
-        names = list(facts["subject_alt_names"])
-        if facts["common_name"] and facts["common_name"] not in names:
-            names.insert(0, facts["common_name"])
-        now = datetime.datetime.now(crypto.certificate_not_after(cert).tzinfo)
-        remaining = crypto.certificate_not_after(cert) - now
-        result.update(
-            serial=facts["serial"],
-            fingerprint=facts["fingerprint_sha256"],
-            issuer=facts["issuer_string"],
-            not_before=facts["not_before"],
-            not_after=facts["not_after"],
-            days_remaining=int(remaining.total_seconds() // 86400),
-            names=names,
-        )
-        if key is not None:
-            result["key_matches"] = crypto.key_matches_certificate(key, cert)
-            if not result["key_matches"]:
-                reasons.append("key does not match")
-        wanted = wanted_names(params, metadata)
-        _due, rule_reasons = renewal_decision(
-            crypto.certificate_not_before(cert),
-            crypto.certificate_not_after(cert),
-            now,
-            cert_names=names if wanted is not None else None,
-            wanted_names=wanted,
-            remaining_days=params["remaining_days"],
-            remaining_percentage=params["remaining_percentage"],
-            issued_before=params["renew_issued_before"],
-            min_age_hours=params["min_certificate_age"],
-        )
-        reasons[:0] = rule_reasons
-    reasons.extend(served_file_reasons(params, cert, key))
-    result["due"] = bool(reasons)
+        _judge_certificate(params, result, cert, key, metadata)
+    result["reasons"].extend(served_file_reasons(params, cert, key))
+    result["due"] = bool(result["reasons"])
     return result
 
 
