@@ -17,6 +17,7 @@ __metaclass__ = type
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic.failures import connection_option_message
 
 
 class ActionModule(ActionBase):
@@ -29,6 +30,11 @@ class ActionModule(ActionBase):
         del tmp  # not used since ansible-core 2.5
 
         module_args = dict(self._task.args)
+        # The module calls no API: connection options are refused here, their values never shown
+        # (a failed module's arguments are printed at -vvv).
+        problem = connection_option_message("webnic.ssl.webnic_ssl_cert_install", module_args)
+        if problem:
+            raise AnsibleActionFail(problem)
         if module_args.get("privatekey_src") is not None:
             raise AnsibleActionFail(
                 "privatekey_src is set by the action plugin: give privatekey (the PEM text of the key)"

@@ -33,6 +33,7 @@ from pathlib import Path
 
 import pytest
 from reliability_helpers import (
+    COLLECTIONS_PATH,
     ROOT,
     live,
     local_inventory,
@@ -195,3 +196,53 @@ def test_role_and_every_module_at_vvvv_with_ansible_debug_under_runner_leak_no_s
         leaks=0,
         module_option_secrets_in_core_debug_lines=debug_only,
     )
+
+
+@pytest.mark.parametrize(
+    ("module", "args"),
+    [
+        ("webnic_ssl_validation_file", {"files": [{"path": "{work}/a.txt", "content": "x"}]}),
+        ("webnic_ssl_cert_install", {"certificate_path": "{work}/c.pem", "certificate": "x"}),
+        ("webnic_ssl_deployed_info", {"certificate_path": "{work}/c.pem"}),
+    ],
+)
+def test_host_side_module_given_the_api_password_refuses_it_without_printing_it_at_vvvv(tmp_path, module, args):
+    """The host-side modules take no connection option. Given one (an old playbook, a copied task),
+    the task fails naming the option and the fix, before the module runs: ansible-core prints a failed
+    module's arguments at -vvv, and the password must not be among them."""
+    import subprocess
+
+    work = tmp_path / "work"
+    work.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("WEBNIC_", "ANSIBLE_"))}
+    env.update(
+        ANSIBLE_COLLECTIONS_PATH=str(COLLECTIONS_PATH),
+        ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+        ANSIBLE_LOCAL_TEMP=str(tmp_path / "tmp"),
+        ANSIBLE_NOCOLOR="1",
+        PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""),
+    )
+    secret = "Hs-rel-9Vq4w7Zt2"
+    proc = subprocess.run(
+        [
+            os.path.join(os.path.dirname(sys.executable), "ansible"),
+            "localhost",
+            "-vvvv",
+            "-m",
+            "webnic.ssl.%s" % module,
+            "-a",
+            json.dumps(args, default=str).replace("{work}", str(work))[:-1]
+            + ', "api_password": "%s", "api_username": "someone"}' % secret,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    output = proc.stdout + proc.stderr
+    assert proc.returncode != 0, output[-3000:]
+    assert "api_password: webnic.ssl.%s runs on the host and calls no WebNIC API" % module in output, output[-3000:]
+    assert "Remove them from the task" in output
+    assert secret not in output
+    assert not list(work.iterdir()), "nothing is written"

@@ -41,3 +41,36 @@ def fail_field(module, field, problem, fix=None, **extra):
 def fail_problem(module, problem, **extra):
     """:func:`fail_field` for a :class:`FieldProblem` (or anything with field, problem and fix)."""
     fail_field(module, problem.field, problem.problem, problem.fix, **dict(getattr(problem, "extra", {}), **extra))
+
+
+#: The options that connect a module to the WebNIC API (module.CONNECTION_ARGUMENT_SPEC; a unit test
+#: keeps the two equal). The host-side modules take none of them.
+CONNECTION_OPTIONS = (
+    "api_username",
+    "api_password",
+    "api_endpoint",
+    "timeout",
+    "validate_certs",
+    "ca_path",
+    "api_proxy",
+    "force_ipv4",
+)
+
+
+def connection_option_message(module_name, args, accepted=()):
+    """The failure message when a host-side module is given API connection options (None when not).
+
+    Their values are never repeated: ansible-core shows the arguments of a module that refuses an
+    unknown option at -vvv, and an API password given to a host-side module (an old playbook, a copied
+    task) would be printed. The action plugin refuses them before the module runs.
+    """
+    given = sorted(name for name in args if name in CONNECTION_OPTIONS and name not in accepted)
+    if not given:
+        return None
+    return field_message(
+        given[0],
+        "%s runs on the host and calls no WebNIC API, so it takes no connection option (given: %s)"
+        % (module_name, ", ".join(given)),
+        "Remove %s from the task; module_defaults of group/webnic.ssl.webnic do not reach this module"
+        % ("it" if len(given) == 1 else "them"),
+    )

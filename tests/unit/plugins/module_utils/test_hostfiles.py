@@ -180,3 +180,30 @@ def test_diff_entry_names_the_file_on_both_sides():
         "before": "a",
         "after": "",
     }
+
+
+# ------------------------------------------------------------------ connection options refused
+
+
+def test_connection_options_are_the_api_modules_connection_spec():
+    from ansible_collections.webnic.ssl.plugins.module_utils._webnic.failures import CONNECTION_OPTIONS
+    from ansible_collections.webnic.ssl.plugins.module_utils._webnic.module import CONNECTION_ARGUMENT_SPEC
+
+    assert sorted(CONNECTION_OPTIONS) == sorted(CONNECTION_ARGUMENT_SPEC)
+
+
+def test_connection_option_message_names_the_options_never_their_values():
+    from ansible_collections.webnic.ssl.plugins.module_utils._webnic.failures import connection_option_message
+
+    args = {"path": "/x", "api_password": "S3cret-value", "api_username": "u"}
+    msg = connection_option_message("webnic.ssl.webnic_ssl_validation_file", args)
+    assert msg.startswith("api_password: webnic.ssl.webnic_ssl_validation_file runs on the host")
+    assert "(given: api_password, api_username)" in msg
+    assert "Remove them from the task" in msg
+    assert "S3cret-value" not in msg
+    assert connection_option_message("m", {"path": "/x"}) is None
+    # deployed_info keeps api_endpoint (the endpoint its order metadata must match)
+    assert connection_option_message("m", {"api_endpoint": "ote"}, accepted=("api_endpoint",)) is None
+    assert connection_option_message("m", {"api_endpoint": "ote", "timeout": 3}, accepted=("api_endpoint",)).startswith(
+        "timeout: m runs on the host"
+    )
