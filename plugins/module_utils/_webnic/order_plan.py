@@ -23,7 +23,7 @@ import dataclasses
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 
 from . import orders as ord_
-from .crypto import companion_name
+from .products import chargeable_san_counts
 
 # ------------------------------------------------------------------------------------ actions
 
@@ -515,11 +515,6 @@ def twin_plan(exact, known_ids, mine) -> Plan:
 
 
 def chargeable_counts(identity: ord_.OrderIdentity, rules: Optional[Dict[str, Any]]) -> Tuple[int, int]:
-    """``(plain, wildcard)`` extra names of ``identity`` the product charges for: the common name is in
-    the base price, and its companion (crypto.companion_name) too when the rules say freeCompanionSan."""
-    free = {identity.common_name}
-    if ord_._flag((rules or {}).get("freeCompanionSan")):
-        free.add(companion_name(identity.common_name))
-    extra = [name for name in identity.subject_alt_names if name not in free]
-    wildcard = sum(1 for name in extra if name.startswith("*."))
-    return len(extra) - wildcard, wildcard
+    """``(plain, wildcard)`` extra names of ``identity`` the product charges for (the one rule:
+    products.chargeable_san_counts, also used by webnic_ssl_price)."""
+    return chargeable_san_counts(rules, identity.common_name, identity.subject_alt_names)
