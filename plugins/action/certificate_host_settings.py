@@ -10,10 +10,6 @@ inventory variables of THAT host (ansible-core's variable manager) template the 
 variable, which keeps one definition of the settings for both paths.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
 from ansible.template import Templar
@@ -24,7 +20,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True
-        result = super(ActionModule, self).run(tmp, task_vars)
+        result = super().run(tmp, task_vars)
         args = self._task.args
         variable = args.get("variable")
         hosts = args.get("hosts") or []

@@ -12,10 +12,6 @@ A certificate whose settings cannot be templated for the host, or whose entry th
 answered with an ``error``; the role reports that certificate failed and still handles the others.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
@@ -73,7 +69,7 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True
-        result = super(ActionModule, self).run(tmp, task_vars)
+        result = super().run(tmp, task_vars)
         args = dict(self._task.args)
         for key in ("settings_variable", "member_variable", "name_variable"):
             if not isinstance(args.get(key), str) or args[key] not in task_vars:

@@ -10,10 +10,6 @@ ANSIBLE_KEEP_REMOTE_FILES=1 the directory stays, key included (still 0600, in a 
 delete it by hand after debugging.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from ansible.errors import AnsibleActionFail
 from ansible.module_utils.common.text.converters import to_bytes
 from ansible.plugins.action import ActionBase
@@ -26,7 +22,7 @@ class ActionModule(ActionBase):
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True
         self._supports_async = False
-        result = super(ActionModule, self).run(tmp, task_vars)
+        result = super().run(tmp, task_vars)
         del tmp  # not used since ansible-core 2.5
 
         module_args = dict(self._task.args)

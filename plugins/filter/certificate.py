@@ -2,10 +2,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters of the webnic.ssl.certificate role: its decisions in Python, with unit tests per case."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import posixpath
 
 from ansible.errors import AnsibleFilterError

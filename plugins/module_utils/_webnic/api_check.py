@@ -10,10 +10,6 @@ or :func:`row_from_error`; :func:`degraded_features` turns the rows into what no
 Only endpoints of kind SAFE (and the token) are ever checked: :func:`assert_read_only` is the guard.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from collections import namedtuple
 
 from .endpoints import AUTH, ENDPOINTS, SAFE

@@ -6,10 +6,6 @@
 The client never calls fail_json: it returns ``data`` or raises an error from errors.py.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import base64
 import random
 import socket
@@ -131,7 +127,7 @@ def proxies_for(base_url, proxy=None):
 
 class _Retry(Exception):
     def __init__(self, error, delay=None):
-        super(_Retry, self).__init__(str(error))
+        super().__init__(str(error))
         self.error = error
         self.delay = delay
 

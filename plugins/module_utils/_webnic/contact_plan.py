@@ -7,10 +7,6 @@ Reads only (Get Contact Info and the local contact cache); Create and Delete Con
 module, which reports them back (:meth:`ContactPlan.created`, :meth:`ContactPlan.deleted`).
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from .contacts import ROLES, contact_differences, fingerprint, from_api, normalise_contact
 from .errors import ApiError
 from .failures import FieldProblem

@@ -8,10 +8,6 @@ fields; ``ContactCache`` remembers which contact ids were created for which fing
 URL and username, so that a rerun finds the contacts it made instead of creating them again.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import errno
 import hashlib
 import json

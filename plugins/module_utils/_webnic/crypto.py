@@ -16,10 +16,6 @@ Where ``idna`` is missing, a non-ASCII name fails instead of being converted ano
 host turns a given name into the same A-label or into the same error.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import datetime
 import hashlib
 import re
@@ -56,7 +52,7 @@ class CryptoInputError(ValueError):
     """Bad input: ``problem`` says what is wrong, ``fix`` what to do. The caller names the option."""
 
     def __init__(self, problem, fix=None):
-        super(CryptoInputError, self).__init__(problem)
+        super().__init__(problem)
         self.problem = problem
         self.fix = fix
 
@@ -65,7 +61,7 @@ class InvalidNameError(CryptoInputError):
     """A host name that no CA would accept (or that we refuse to put in a CSR)."""
 
     def __init__(self, name, problem, fix=None):
-        super(InvalidNameError, self).__init__("%r %s" % (name, problem), fix)
+        super().__init__("%r %s" % (name, problem), fix)
         self.name = name
 
 
@@ -74,7 +70,7 @@ class KeyLoadError(CryptoInputError):
     ``passphrase_wrong``, ``not_encrypted``, ``invalid``."""
 
     def __init__(self, reason, problem, fix=None):
-        super(KeyLoadError, self).__init__(problem, fix)
+        super().__init__(problem, fix)
         self.reason = reason
 
 

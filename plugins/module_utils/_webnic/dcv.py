@@ -13,10 +13,6 @@ validation directory, a TXT/CNAME record under an ``_`` label of a validated nam
 and are used both when an answer is parsed and by the modules that publish the files and records.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import posixpath
 import re
 
@@ -42,9 +38,7 @@ class UnsafeValidationError(WebNICError):
         self.field = field
         self.problem = problem
         self.fix = fix
-        super(UnsafeValidationError, self).__init__(
-            "%s: %s." % (field, problem.rstrip(".")), hint=fix.rstrip(".") + "."
-        )
+        super().__init__("%s: %s." % (field, problem.rstrip(".")), hint=fix.rstrip(".") + ".")
 
 
 def _bare_name(name):

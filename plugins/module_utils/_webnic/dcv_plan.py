@@ -9,10 +9,6 @@ options; bad options raise FieldProblem naming the option. The few functions her
 change is sent by the module.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from .crypto import comparable_name
 from .dcv import dcv_instructions, normalize_method
 from .errors import ApiError

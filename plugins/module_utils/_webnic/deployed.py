@@ -8,10 +8,6 @@ metadata file, then applies the renewal rule of :func:`orders.renewal_decision`.
 host; never calls the API; never returns key material.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import datetime
 import json
 import re

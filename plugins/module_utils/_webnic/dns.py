@@ -13,10 +13,6 @@ Two facts of the WebNIC DNS API shape everything here:
   difference that is only a matter of spelling.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import ipaddress
 
 from .dcv import UnsafeValidationError, check_dns_record, check_dns_value

@@ -4,10 +4,6 @@
 """The decisions of webnic_ssl_cert_download: do the files on disk hold the order's certificate,
 may WebNIC's download be written, and what each file gets. Nothing here writes a file or calls WebNIC."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import datetime
 import json
 

@@ -16,10 +16,6 @@ Kinds decide the retry policy in client.py:
 - AUTH: token minting.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from collections import namedtuple
 
 SAFE = "safe"

@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The one exception hierarchy of the WebNIC client. The client raises these; module.py renders them."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 
 class WebNICError(Exception):
     """Base of every error the client raises."""
@@ -14,7 +10,7 @@ class WebNICError(Exception):
     hint = None
 
     def __init__(self, message, hint=None):
-        super(WebNICError, self).__init__(message)
+        super().__init__(message)
         self.message = message
         if hint:
             self.hint = hint
@@ -61,7 +57,7 @@ class ApiError(WebNICError):
         parts.append(message or "no message")
         if self.field_errors:
             parts.append("[" + "; ".join("%s: %s" % (f, m) for f, m in self.field_errors) + "]")
-        super(ApiError, self).__init__(" ".join(parts), hint=hint)
+        super().__init__(" ".join(parts), hint=hint)
 
     def to_result(self):
         result = {"msg": self.render(), "api_status": self.status, "api_code": self.code}

@@ -4,10 +4,6 @@
 """How every module fails on bad input: one wording, ``<field>: <problem>. <fix>.``, and the
 ``field`` key in the result, so a user (and a test) always learns which option to fix and how."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 
 class FieldProblem(ValueError):
     """Bad input found by a pure check, before anything was written or charged: ``field`` names the
@@ -15,7 +11,7 @@ class FieldProblem(ValueError):
     result. Planners raise it; ``WebNICModule.run`` and host-side modules turn it into :func:`fail_field`."""
 
     def __init__(self, field, problem, fix=None, **extra):
-        super(FieldProblem, self).__init__("%s: %s" % (field, problem))
+        super().__init__("%s: %s" % (field, problem))
         self.field = field
         self.problem = problem
         self.fix = fix

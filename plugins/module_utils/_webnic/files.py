@@ -12,10 +12,6 @@ Why not ``AnsibleModule.atomic_move``: when it creates a file it resets the mode
 ``0666 & ~umask`` after the rename, so a new key would be world-readable until a later chmod.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import errno
 import grp
 import os

@@ -5,10 +5,6 @@
 checking mode/owner/group options, finding and creating missing parent directories, reading the
 previous content, writing one file with the reason it changed, and the diff entry of a file."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 
 from . import files

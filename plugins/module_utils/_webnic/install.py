@@ -5,10 +5,6 @@
 before anything is written, the writes themselves, and putting the previous files back when a
 write fails half-way, so a failed install never leaves a new certificate next to an old key."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import errno
 import json
 import os
@@ -46,14 +42,14 @@ class InstallModule(AnsibleModule):
         # Set before AnsibleModule.__init__, which may already fail on bad arguments.
         self.undo_files = []  # [real path, previous bytes or None, previous os.stat or None, backup file]
         self.undo_directories = []  # created by this run, parents first
-        super(InstallModule, self).__init__(*args, **kwargs)
+        super().__init__(*args, **kwargs)
 
     def fail_json(self, msg, **kwargs):
         undo_files, self.undo_files = self.undo_files, []
         undo_directories, self.undo_directories = self.undo_directories, []
         if undo_files or undo_directories:
             msg = "%s %s" % (msg, put_back(undo_files, undo_directories))
-        super(InstallModule, self).fail_json(msg=msg, **kwargs)
+        super().fail_json(msg=msg, **kwargs)
 
 
 def put_back(undo_files, undo_directories):

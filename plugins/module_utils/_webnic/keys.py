@@ -7,10 +7,6 @@ Each decision answers one question with its reasons and raises :class:`FieldProb
 option and the fix) when the input forbids going on; nothing here writes a file or calls WebNIC.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 import re
 

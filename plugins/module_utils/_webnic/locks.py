@@ -11,10 +11,6 @@ than ``stale_after`` seconds; it is renamed away first, so that of several runs 
 lock exactly one takes it over.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import json
 import os
 import shutil
@@ -31,7 +27,7 @@ class LockTimeout(Exception):
         self.path = path
         self.holder = holder
         self.waited = waited
-        super(LockTimeout, self).__init__(
+        super().__init__(
             "the lock %s is held by %s since %s; waited %d s. If that run is gone, the lock is taken over "
             "once it is older than stale_after, or remove the directory by hand."
             % (path, describe_holder(holder), (holder or {}).get("acquired_at", "an unknown time"), waited)

@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The base of every webnic.ssl module: shared connection options, the client, error rendering."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import re
 import traceback
 
@@ -40,7 +36,7 @@ class WebNICModule(AnsibleModule):
         spec = dict(CONNECTION_ARGUMENT_SPEC)
         spec.update(argument_spec or {})
         self._client = None  # set before AnsibleModule validates: a bad argument fails through fail_json
-        super(WebNICModule, self).__init__(argument_spec=spec, **kwargs)
+        super().__init__(argument_spec=spec, **kwargs)
 
     # ------------------------------------------------------------------ input errors
 
@@ -61,7 +57,7 @@ class WebNICModule(AnsibleModule):
                     kwargs["field"] = field
                     break
         self._report_skipped(kwargs)
-        super(WebNICModule, self).fail_json(msg=msg, **kwargs)
+        super().fail_json(msg=msg, **kwargs)
 
     def fail_field(self, field, problem, fix=None, **extra):
         """Fail on bad input, naming the option and what to do about it."""
@@ -153,7 +149,7 @@ class WebNICModule(AnsibleModule):
 
     def exit_json(self, **result):
         self._report_skipped(result)
-        super(WebNICModule, self).exit_json(**result)
+        super().exit_json(**result)
 
     # ------------------------------------------------------------------ running
 

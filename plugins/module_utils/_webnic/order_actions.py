@@ -10,10 +10,6 @@ when their answer is lost or names no order, the account is looked up again and 
 or the run fails saying that it may exist.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import time
 from typing import Any, Dict, Optional
 
@@ -40,7 +36,7 @@ class ConcurrentOrder(Exception):
     """A live order for the names appeared between the look-up and the purchase."""
 
     def __init__(self, order_id):
-        super(ConcurrentOrder, self).__init__(order_id)
+        super().__init__(order_id)
         self.order_id = order_id
 
 

@@ -7,10 +7,6 @@ Each problem fails through ``fail_field(field, problem, fix)`` (WebNICModule.fai
 run's extras), naming the option and what to do.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import os
 from typing import Any, Callable, Dict, List, Optional
 

@@ -15,10 +15,6 @@ once per run, or anything with ``keys_named``, ``rows`` and ``error``): the same
 (``orders.find_live_order``) used, so asking it again reads nothing.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import dataclasses
 from typing import Any, Dict, Iterable, List, Optional, Tuple
 

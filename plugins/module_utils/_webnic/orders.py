@@ -11,10 +11,6 @@ match on the common name and its summaries carry neither the SANs nor the produc
 and ``webnic_ssl_deployed_info`` answer "is it due, and why" the same way.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import datetime
 import hashlib
 import math

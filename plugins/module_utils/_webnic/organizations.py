@@ -8,10 +8,6 @@ order placed for an organization that is not VALIDATED would be charged and then
 ``check_organization_ready`` is asked before any money is spent.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import time
 
 from .contacts import ADDRESS_FIELDS, check_country_code, normalise_phone, normalise_text

@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Checks of a certificate request against a product's rules, made before any money is spent."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from .crypto import (
     CryptoInputError,
     InvalidNameError,

@@ -9,10 +9,6 @@ Pure functions: no API, no file, no clock. The role's filter ``certificate_plan`
 Python, with a unit test per branch.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 #: The actions of the role for a certificate.
 ACTION_NONE = "none"
 ACTION_SYNC = "sync"

@@ -3,10 +3,6 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The order a task is about: the one its ``order_id`` names, else the live order of its common name."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 from . import crypto
 from .failures import FieldProblem
 from .orders import describe_order, find_orders, get_order, is_issued, order_status

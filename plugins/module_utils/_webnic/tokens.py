@@ -12,10 +12,6 @@ The cache never lets a caller use a token it could not have minted itself: the e
 PBKDF2 digest of the password, and a caller whose password differs gets no token from the cache.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import hashlib
 import hmac
 import json

@@ -5,10 +5,6 @@
 (webnic_ssl_validation_file): the checks before anything is touched, then the writes or removals
 with one reason per change."""
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 import errno
 import os
 

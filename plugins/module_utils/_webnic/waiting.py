@@ -9,10 +9,6 @@ starts short (a file or DNS record is often checked within seconds), doubles, an
 ``Retry-After`` the API sent wins over the schedule. Every module that waits uses this one schedule.
 """
 
-from __future__ import absolute_import, division, print_function
-
-__metaclass__ = type
-
 FIRST_DELAY = 3.0
 MAX_DELAY = 60.0
 FACTOR = 2.0
