@@ -45,7 +45,7 @@ def main():
         sim = b.Simulator(base / "sim", resolve={b.COMMON_NAME: web.address}, extra_args=["--quiet"]).start()
         try:
             env = b.playbook_env(sim.url, base / "controller", args.forks)
-            rollout, _ = b.measured(sim, b.PLAYBOOKS["role"], inventory, env, log=base / "rollout.log")
+            rollout, _calls = b.measured(sim, b.PLAYBOOKS["role"], inventory, env, log=base / "rollout.log")
             if rollout.returncode != 0:
                 raise SystemExit(f"rollout failed; log: {base / 'rollout.log'}\n{rollout.tail(40)}")
             for number in range(args.rounds):

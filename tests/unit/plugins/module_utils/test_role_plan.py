@@ -227,8 +227,16 @@ def test_report_lines_per_host():
 # The plan of the whole certificate list for a batch (main.yml), and when the role can stop at once.
 
 
-def settings(name="www", hosts=HOSTS, **extra):
-    value = dict(CERT, name=name, hosts=list(hosts), inventory_group="web", key_mode="0600", owner="", group="")
+def settings(name="www", hosts=None, **extra):
+    value = dict(
+        CERT,
+        name=name,
+        hosts=list(HOSTS if hosts is None else hosts),
+        inventory_group="web",
+        key_mode="0600",
+        owner="",
+        group="",
+    )
     value["pkcs12_path"] = ""
     value["privatekey_path"] = "/etc/ssl/%s.key" % name
     value.update(extra)

@@ -31,7 +31,7 @@ def test_eight_processes_taking_the_lock_at_once_hold_it_one_after_another(tmp_p
     for worker in workers:
         worker.start()
     start.set()
-    events = [queue.get(timeout=60) for _ in range(24)]
+    events = [queue.get(timeout=60) for _event in range(24)]
     for worker in workers:
         worker.join(10)
         assert worker.exitcode == 0
