@@ -106,21 +106,26 @@ class TokenCache:
             "password_digest": _password_digest(self.password, salt),
         }
         try:
-            self._ensure_dir()
-            fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=".token-", suffix=".tmp")
-            try:
-                os.fchmod(fd, 0o600)
-                with os.fdopen(fd, "w") as handle:
-                    json.dump(entry, handle)
-                    handle.flush()
-                    os.fsync(handle.fileno())
-                os.rename(tmp, self.path)
-            except Exception:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
+            self._write_private_json(self.path, entry, ".token-")
         except OSError:
             pass  # read-only home (some EEs): run without a cache
+
+    def _write_private_json(self, path, data, prefix):
+        """Write ``data`` to ``path`` atomically: a 0600 temporary file in the cache directory, synced,
+        then renamed over ``path``; the temporary file is removed when anything fails."""
+        self._ensure_dir()
+        fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=prefix, suffix=".tmp")
+        try:
+            os.fchmod(fd, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                json.dump(data, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.rename(tmp, path)
+        except Exception:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
 
     def forget(self, token):
         """Drop the cached entry if it still holds ``token`` (a 401 proved it dead)."""
@@ -159,16 +164,6 @@ class TokenCache:
             return
         notes[key] = value
         try:
-            self._ensure_dir()
-            fd, tmp = tempfile.mkstemp(dir=self.cache_dir, prefix=".notes-", suffix=".tmp")
-            try:
-                os.fchmod(fd, 0o600)
-                with os.fdopen(fd, "w") as handle:
-                    json.dump(notes, handle)
-                os.rename(tmp, self.notes_path)
-            except Exception:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-                raise
+            self._write_private_json(self.notes_path, notes, ".notes-")
         except OSError:
             pass  # nothing learned is lost but a retry next run
