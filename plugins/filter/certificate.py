@@ -116,4 +116,5 @@ class FilterModule(object):
             "certificate_plan": certificate_plan,
             "certificate_plans": certificate_plans,
             "certificate_attributes_asked": role_plan.attributes_asked,
+            "certificate_recorded_order": role_plan.recorded_order_to_adopt,
         }

@@ -9,6 +9,9 @@ Pure functions: no API, no file, no clock. The role's filter ``certificate_plan`
 Python, with a unit test per branch.
 """
 
+import json
+import re
+
 #: The actions of the role for a certificate.
 ACTION_NONE = "none"
 ACTION_SYNC = "sync"
@@ -251,3 +254,37 @@ def plan_role(states, batch, api_endpoint, earlier_fresh_hosts=None, redeploy=Fa
         "uniform": len(distinct) <= 1,
         "report": report,
     }
+
+
+_RECORDED_ORDER_ID = re.compile(r"^[0-9A-Za-z-]+$")
+
+
+def recorded_order_to_adopt(record_text, certificate, api_endpoint, served_order_ids):
+    """The order recorded on the key host that this run adopts instead of ordering (None: order).
+
+    Sliced runs share no controller disk: the first run to take the key host's lock orders and records
+    ``{order_id, api_endpoint, common_name, subject_alt_names, ...}`` there (shared_record.yml). A later
+    run adopts that record when it is for the same endpoint and names and names an order its own hosts
+    do not serve yet (another slice placed or renewed it); an order they already serve is the one
+    being renewed, so it orders. ``record_text`` is the file's text (empty when there is no record); it
+    is read from a host and trusted no further than these checks.
+    """
+    text = (record_text or "").strip()
+    if not (text.startswith("{") and text.endswith("}")):
+        return None
+    try:
+        record = json.loads(text)
+    except ValueError:
+        return None
+    if not isinstance(record, dict):
+        return None
+    order_id = str(record.get("order_id") or "")
+    if not _RECORDED_ORDER_ID.match(order_id):
+        return None
+    if record.get("api_endpoint") != api_endpoint or record.get("common_name") != certificate.get("common_name"):
+        return None
+    if sorted(record.get("subject_alt_names") or []) != sorted(certificate.get("subject_alt_names") or []):
+        return None
+    if order_id in {str(served) for served in served_order_ids or [] if served not in (None, "")}:
+        return None
+    return dict(record, order_id=order_id)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import role_plan
@@ -357,3 +359,56 @@ def test_attributes_asked():
     assert role_plan.attributes_asked({"key_mode": "0600"}) is False
     assert role_plan.attributes_asked({"key_mode": 416}) is True  # an unquoted mode goes to the checks
     assert role_plan.attributes_asked({"key_mode": "0600", "owner": "root"}) is True
+
+
+# ------------------------------------------------------------------ sliced runs: the recorded order
+
+
+RECORD_CERT = {"common_name": "www.example.com", "subject_alt_names": ["example.com", "www.example.com"]}
+
+
+def record_text(**changes):
+    record = {
+        "order_id": "2001",
+        "api_endpoint": "production",
+        "common_name": "www.example.com",
+        "subject_alt_names": ["www.example.com", "example.com"],
+        "recorded_by": "web1-20261207",
+    }
+    record.update(changes)
+    return json.dumps(record)
+
+
+def test_recorded_order_of_another_slice_is_adopted():
+    adopted = role_plan.recorded_order_to_adopt(record_text(order_id=2001), RECORD_CERT, "production", ["1999"])
+    assert adopted["order_id"] == "2001"
+    assert adopted["recorded_by"] == "web1-20261207"
+
+
+def test_no_record_or_unreadable_record_orders():
+    for text in ("", "   ", "not json", "{broken", "[1, 2]", '{"order_id": }'):
+        assert role_plan.recorded_order_to_adopt(text, RECORD_CERT, "production", []) is None, text
+
+
+def test_record_for_another_endpoint_or_names_orders():
+    assert role_plan.recorded_order_to_adopt(record_text(api_endpoint="ote"), RECORD_CERT, "production", []) is None
+    assert (
+        role_plan.recorded_order_to_adopt(record_text(common_name="x.example.com"), RECORD_CERT, "production", [])
+        is None
+    )
+    assert (
+        role_plan.recorded_order_to_adopt(
+            record_text(subject_alt_names=["www.example.com"]), RECORD_CERT, "production", []
+        )
+        is None
+    )
+
+
+def test_record_with_a_malformed_order_id_orders():
+    for order_id in ("", None, "12/../34", "1 2", "$(id)"):
+        assert role_plan.recorded_order_to_adopt(record_text(order_id=order_id), RECORD_CERT, "production", []) is None
+
+
+def test_recorded_order_the_hosts_already_serve_is_the_one_being_renewed():
+    assert role_plan.recorded_order_to_adopt(record_text(), RECORD_CERT, "production", ["2001", ""]) is None
+    assert role_plan.recorded_order_to_adopt(record_text(order_id=2001), RECORD_CERT, "production", [2001]) is None
