@@ -9,6 +9,8 @@ options; bad options raise FieldProblem naming the option. The few functions her
 change is sent by the module.
 """
 
+from typing import Any, Dict, List, Tuple
+
 from .crypto import comparable_name
 from .dcv import dcv_instructions, normalize_method
 from .errors import ApiError
@@ -166,7 +168,12 @@ def wanted_approvers(params, names):
     return wanted
 
 
-def plan(instructions, entries, methods, approvers):
+def plan(
+    instructions: List[Dict[str, Any]],
+    entries: List[Dict[str, Any]],
+    methods: Dict[str, str],
+    approvers: Dict[str, str],
+) -> Tuple[Dict[str, str], Dict[str, str], List[str]]:
     """(method changes {method: [names]}, approver changes {name: email}, reasons)."""
     pending = set(pending_names(entries))
     current = {e["domain"]: e for e in instructions}

@@ -11,6 +11,7 @@ host; never calls the API; never returns key material.
 import datetime
 import json
 import re
+from typing import Any, Dict, List, Optional
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
 
@@ -255,7 +256,7 @@ def _judge_certificate(params, result, cert, key, metadata):
     reasons[:0] = rule_reasons
 
 
-def inspect(params):
+def inspect(params: Dict[str, Any]) -> Dict[str, Any]:
     """The answer for one certificate (``params``: the module's single-certificate options, defaults applied).
 
     Raises :class:`FieldProblem` when the renewal options are invalid.
@@ -290,7 +291,9 @@ def inspect(params):
     return result
 
 
-def inspect_many(entries, api_endpoint=None):
+def inspect_many(
+    entries: Optional[List[Dict[str, Any]]], api_endpoint: Optional[str] = None
+) -> Dict[str, Dict[str, Any]]:
     """name -> answer for each certificate entry (a dict of :data:`CERTIFICATE_SPEC` options).
 
     An entry that cannot be read (invalid options) gets ``failed: true`` and ``msg`` naming the field;

@@ -4,6 +4,7 @@
 """How every module fails on bad input: one wording, ``<field>: <problem>. <fix>.``, and the
 ``field`` key in the result, so a user (and a test) always learns which option to fix and how."""
 
+from typing import Any, Dict, Optional, Tuple
 
 class FieldProblem(ValueError):
     """Bad input found by a pure check, before anything was written or charged: ``field`` names the
@@ -21,7 +22,7 @@ class FieldProblem(ValueError):
         return field_message(self.field, self.problem, self.fix)
 
 
-def field_message(field, problem, fix=None):
+def field_message(field: str, problem: str, fix: Optional[str] = None) -> str:
     """``"<field>: <problem>. <fix>."`` (trailing dots of ``problem`` and ``fix`` are not doubled)."""
     msg = "%s: %s." % (field, problem.rstrip("."))
     if fix:
@@ -53,7 +54,7 @@ CONNECTION_OPTIONS = (
 )
 
 
-def connection_option_message(module_name, args, accepted=()):
+def connection_option_message(module_name: str, args: Dict[str, Any], accepted: Tuple[str, ...] = ()) -> Optional[str]:
     """The failure message when a host-side module is given API connection options (None when not).
 
     Their values are never repeated: ansible-core shows the arguments of a module that refuses an

@@ -9,6 +9,7 @@ option and the fix) when the input forbids going on; nothing here writes a file 
 
 import os
 import re
+from typing import Any, List, Optional, Tuple
 
 from . import crypto, files
 from .failures import FieldProblem
@@ -174,7 +175,9 @@ def key_file_reasons(state):
 # ------------------------------------------------------------------------------------- the key
 
 
-def decide_key(existing, passphrase, key_type, regenerate, field):
+def decide_key(
+    existing: Optional[bytes], passphrase: Optional[str], key_type: Optional[str], regenerate: str, field: str
+) -> Tuple[Any, List[str]]:
     """Keep or make the private key? Returns ``(key or None, reasons)``; ``None`` means make one.
 
     ``existing`` is the current key's bytes (``None``: no key). Raises FieldProblem when the

@@ -112,7 +112,7 @@ def acquire(path, owner, timeout, stale_after, interval=0.2, sleep=time.sleep, c
         return {"acquired": True, "already_held": False, "waited": clock() - started, "taken_over": taken_over}
 
 
-def release(path, owner):
+def release(path: str, owner: str) -> str:
     """Release the lock at ``path`` if ``owner`` holds it; returns 'released', 'absent' or 'not_owner'."""
     if not os.path.isdir(path) or os.path.islink(path):
         return "absent"

@@ -11,6 +11,7 @@ Python, with a unit test per branch.
 
 import json
 import re
+from typing import Any, Dict, Iterable, List, Optional
 
 #: The actions of the role for a certificate.
 ACTION_NONE = "none"
@@ -186,7 +187,13 @@ def _quiet_outcome(settings):
     }
 
 
-def plan_role(states, batch, api_endpoint, earlier_fresh_hosts=None, redeploy=False):
+def plan_role(
+    states: Dict[str, Dict[str, Any]],
+    batch: List[str],
+    api_endpoint: str,
+    earlier_fresh_hosts: Optional[Dict[str, List[str]]] = None,
+    redeploy: bool = False,
+) -> Dict[str, Any]:
     """The plan of every certificate of the role's list for a batch of hosts, and whether the run is a no-op.
 
     ``states``: host -> certificate name -> ``{"index", "settings", "deployed"}`` or ``{"index", "error"}``
@@ -259,7 +266,9 @@ def plan_role(states, batch, api_endpoint, earlier_fresh_hosts=None, redeploy=Fa
 _RECORDED_ORDER_ID = re.compile(r"^[0-9A-Za-z-]+$")
 
 
-def recorded_order_to_adopt(record_text, certificate, api_endpoint, served_order_ids):
+def recorded_order_to_adopt(
+    record_text: Optional[str], certificate: Dict[str, Any], api_endpoint: str, served_order_ids: Iterable[Any]
+) -> Optional[Dict[str, Any]]:
     """The order recorded on the key host that this run adopts instead of ordering (None: order).
 
     Sliced runs share no controller disk: the first run to take the key host's lock orders and records

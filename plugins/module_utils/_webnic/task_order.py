@@ -3,6 +3,8 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The order a task is about: the one its ``order_id`` names, else the live order of its common name."""
 
+from typing import Any, Dict, Optional
+
 from . import crypto
 from .failures import FieldProblem
 from .orders import describe_order, find_orders, get_order, is_issued, order_status
@@ -25,7 +27,7 @@ def normalized_common_name(common_name):
         raise FieldProblem("common_name", exc.problem, exc.fix)
 
 
-def resolve_order(client, order_id, common_name, prefer):
+def resolve_order(client: Any, order_id: Optional[str], common_name: Optional[str], prefer: str) -> Dict[str, Any]:
     """Order info of the order the task is about. Raises FieldProblem naming the option to fix.
 
     With ``order_id`` the order must exist and, when a common name is given too, be for that name.
