@@ -6,6 +6,7 @@
 
 from typing import Any, Dict, Optional, Tuple
 
+
 class FieldProblem(ValueError):
     """Bad input found by a pure check, before anything was written or charged: ``field`` names the
     option, ``problem`` what is wrong with it, ``fix`` what to do; ``extra`` goes into the failed
