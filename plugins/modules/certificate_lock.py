@@ -5,7 +5,7 @@
 DOCUMENTATION = r"""
 module: certificate_lock
 short_description: Take or release a lock on a host that several controllers share
-version_added: 0.2.0
+version_added: 0.1.0
 description:
   - Serialises runs of the P(webnic.ssl.certificate#role) role that share no controller disk (AWX job
     slicing, several execution nodes) through a host they all reach, the role's key host. The role takes
@@ -115,6 +115,12 @@ taken_over:
   returned: always
   type: dict
   sample: {"owner": "run-1", "pid": 4242, "host": "node1", "acquired_at": "2026-12-07T10:00:00Z"}
+changed_reasons:
+  description: Why the task changed something (the lock taken or released, a stale lock taken over); empty otherwise.
+  returned: always
+  type: list
+  elements: str
+  sample: ["lock /var/lib/webnic-ssl/www.lock taken"]
 """
 
 import os
@@ -136,7 +142,9 @@ def main():
     )
     path = module.params["path"].rstrip("/")
     owner = module.params["owner"]
-    result = dict(changed=False, acquired=False, released=False, waited=0.0, taken_over={}, path=path)
+    result = dict(
+        changed=False, changed_reasons=[], acquired=False, released=False, waited=0.0, taken_over={}, path=path
+    )
     if not owner.strip():
         module.fail_json(msg="owner must name the run that holds the lock (got an empty value).", **result)
     if not os.path.isabs(path) or ".." in path.split("/"):
@@ -156,16 +164,19 @@ def main():
         if module.check_mode:
             held = (locks.read_holder(path) or {}).get("owner") == owner
             result["changed"] = bool(held)
+            result["changed_reasons"] = ["lock %s released" % path] if held else []
             module.exit_json(**result)
         outcome = locks.release(path, owner)
         if outcome == "not_owner":
             module.warn("the lock %s is no longer held by %s (taken over as stale?); left alone." % (path, owner))
         result["changed"] = result["released"] = outcome == "released"
+        result["changed_reasons"] = ["lock %s released" % path] if result["released"] else []
         module.exit_json(**result)
 
     if module.check_mode:
         holder = locks.read_holder(path)
         result["changed"] = not (holder and holder.get("owner") == owner)
+        result["changed_reasons"] = ["lock %s taken" % path] if result["changed"] else []
         module.exit_json(**result)
     try:
         taken = locks.acquire(path, owner, module.params["timeout"], module.params["stale_after"])
@@ -178,6 +189,10 @@ def main():
     result["changed"] = result["acquired"] = taken["acquired"]
     result["waited"] = round(taken["waited"], 3)
     result["taken_over"] = taken["taken_over"] or {}
+    if taken["acquired"]:
+        result["changed_reasons"].append("lock %s taken" % path)
+    if taken["taken_over"] is not None:
+        result["changed_reasons"].append("stale lock of %s taken over" % locks.describe_holder(taken["taken_over"]))
     module.exit_json(**result)
 
 
