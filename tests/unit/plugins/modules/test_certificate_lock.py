@@ -49,9 +49,10 @@ def test_the_module_takes_waits_times_out_names_the_holder_and_releases_only_its
     path = str(tmp_path / "c.lock")
     first = run_module(certificate_lock, {"path": path, "owner": "run-A"})
     assert not first.failed and first["changed"] and first["acquired"]
+    assert first["changed_reasons"] == ["lock %s taken" % path]
     assert oct(os.stat(path).st_mode & 0o777) == "0o700"
     again = run_module(certificate_lock, {"path": path, "owner": "run-A"})
-    assert not again.failed and not again["changed"]
+    assert not again.failed and not again["changed"] and again["changed_reasons"] == []
 
     other = run_module(certificate_lock, {"path": path, "owner": "run-B", "timeout": 1})
     assert other.failed
@@ -65,6 +66,7 @@ def test_the_module_takes_waits_times_out_names_the_holder_and_releases_only_its
     assert checked["changed"] and os.path.isdir(path)
     released = run_module(certificate_lock, {"path": path, "owner": "run-A", "state": "absent"})
     assert released["changed"] and released["released"] and not os.path.exists(path)
+    assert released["changed_reasons"] == ["lock %s released" % path]
     gone = run_module(certificate_lock, {"path": path, "owner": "run-A", "state": "absent"})
     assert not gone.failed and not gone["changed"]
 
