@@ -202,6 +202,15 @@ class OrderHandlers(State):
             errors.add("organizationId", f"organization {org_id} is {org['validationStatus']}, not VALIDATED")
         return org_id
 
+    def _charge_order(self, product, term, common_name, sans, what):
+        """Price an order of ``product`` for these names (chargeable SANs only) and charge the balance:
+        ``(price answer, cents)``."""
+        common, wildcard = chargeable_sans(common_name, sans)
+        price = self.catalogue.price(product, term, len(common), len(wildcard))
+        cents = to_cents(price["price"])
+        self.charge(cents, what)
+        return price, cents
+
     def order_new(self, req):
         body = req.json()
         errors = FieldErrors()
@@ -226,10 +235,8 @@ class OrderHandlers(State):
         approvers = self._approvers(body.get("approverEmail"), errors)
         items = self._instructions([common_name, *sans], auth_type, approvers, product, errors) if common_name else []
         errors.raise_if_any()
-        common, wildcard = chargeable_sans(common_name, sans)
-        price = self.catalogue.price(product, term, len(common), len(wildcard))
-        cents = to_cents(price["price"])
-        self.charge(cents, f"{product['productKey']} for {common_name}")
+        what = f"{product['productKey']} for {common_name}"
+        price, cents = self._charge_order(product, term, common_name, sans, what)
         order = self._new_order(
             product,
             term,
@@ -270,10 +277,9 @@ class OrderHandlers(State):
         items = self._instructions([parent["commonName"]] + parent["sanfield"], auth_type, approvers, product, errors)
         org_id = self._require_org(product, parent.get("organizationId"), errors)
         errors.raise_if_any()
-        common, wildcard = chargeable_sans(parent["commonName"], parent["sanfield"])
-        price = self.catalogue.price(product, term, len(common), len(wildcard))
-        cents = to_cents(price["price"])
-        self.charge(cents, f"renewal of order {parent['orderId']}")
+        price, cents = self._charge_order(
+            product, term, parent["commonName"], parent["sanfield"], f"renewal of order {parent['orderId']}"
+        )
         order = self._new_order(
             product,
             term,
