@@ -5,7 +5,7 @@
 import posixpath
 
 from ansible.errors import AnsibleFilterError
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import role_plan
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import role_plan, role_settings
 
 
 def certificate_validation_files(dcv_entries, settings):
@@ -109,6 +109,26 @@ def certificate_plans(hostvars, batch, play_hosts_all, groups, api_endpoint, red
     return role_plan.plan_role(states, list(batch), api_endpoint, earlier_fresh_hosts=earlier, redeploy=redeploy)
 
 
+def certificate_settings(entry, role, groups, play_batch, builtin_test_commands=None):
+    """The resolved settings of a ``certificate_list`` entry for the host templating it (``role_settings``)."""
+    if not isinstance(entry, dict):
+        raise AnsibleFilterError("certificate_list: each entry must be a dict, got %r" % (entry,))
+    try:
+        return role_settings.certificate_settings(entry, role, groups, play_batch, builtin_test_commands or {})
+    except KeyError as exc:
+        key = exc.args[0] if exc.args else "?"
+        if key == "common_name":
+            raise AnsibleFilterError("certificate_list: the entry %r has no common_name; give each entry one" % (entry,))
+        raise AnsibleFilterError("certificate_list: the role variable certificate_%s is not defined" % key)
+
+
+def certificate_entry_name(entry):
+    """The name of a ``certificate_list`` entry (``role_settings.entry_name``)."""
+    if not isinstance(entry, dict) or ("name" not in entry and "common_name" not in entry):
+        raise AnsibleFilterError("certificate_list: each entry needs a common_name, got %r" % (entry,))
+    return role_settings.entry_name(entry)
+
+
 class FilterModule(object):
     def filters(self):
         return {
@@ -116,5 +136,7 @@ class FilterModule(object):
             "certificate_plan": certificate_plan,
             "certificate_plans": certificate_plans,
             "certificate_attributes_asked": role_plan.attributes_asked,
+            "certificate_settings": certificate_settings,
+            "certificate_entry_name": certificate_entry_name,
             "certificate_recorded_order": role_plan.recorded_order_to_adopt,
         }

@@ -16,10 +16,11 @@ import os
 import re
 import stat
 import threading
+import time
 
 import pytest
 import yaml
-from conftest import CONTACT, PLAYBOOK_DIR, SERVER_NAME
+from conftest import CONTACT, PLAYBOOK_DIR, SERVER_NAME, download_certificate
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from fleet import PythonWebServer, playbook_env, run_playbook
@@ -61,10 +62,10 @@ def certificate_vars(key_dir, phase="all"):
 class SlicedFleet:
     """40 host directories, a key host, and per slice: an inventory with only its hosts, its own HOME."""
 
-    def __init__(self, base, sim):
+    def __init__(self, base, sim, hosts=HOSTS):
         self.base = base
         self.sim = sim
-        self.hosts = {f"web{n}": base / "hosts" / f"web{n}" for n in range(1, HOSTS + 1)}
+        self.hosts = {f"web{n}": base / "hosts" / f"web{n}" for n in range(1, hosts + 1)}
         for directory in self.hosts.values():
             (directory / "ssl").mkdir(parents=True)
         self.key_dir = base / "keyhost" / "webnic-ssl"
@@ -231,5 +232,77 @@ def test_deploy_phase_without_a_recorded_order_and_acquire_phase_with_file_valid
         assert "certificate_phase=acquire needs a key host" in acquire.output and "dcv_method file" in acquire.output
         assert sim.stats()["writes"] == 0 and sim.orders() == []
         assert all(not any((d / "ssl").iterdir()) for d in sliced.hosts.values())
+    finally:
+        sim.stop()
+
+
+def test_four_concurrent_slices_renewing_a_due_certificate_renew_it_once(tmp_path):
+    """A renewal is a money call too: 4 slices that all find the certificate due renew it once."""
+    base, sim = fresh(tmp_path, "renewal")
+    try:
+        sliced = SlicedFleet(base, sim, hosts=12)
+        first = sliced.run(9, list(sliced.hosts), certificate_vars(sliced.key_dir))
+        assert first.returncode == 0, first.tail()
+        (first_order,) = sim.orders()
+        # 300 days later: every host serves the aged certificate of the first order (inside the window).
+        sim.age(first_order["orderId"], 300)
+        fullchain = download_certificate(sim, first_order["orderId"])
+        leaf = fullchain[: fullchain.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")] + "\n"
+        for directory in sliced.hosts.values():
+            (directory / "ssl" / f"{SERVER_NAME}.fullchain.pem").write_text(fullchain)
+            (directory / "ssl" / f"{SERVER_NAME}.crt").write_text(leaf)
+
+        results = sliced.run_slices_at_once(certificate_vars(sliced.key_dir))
+        for result in results:
+            print(result.output)
+        assert [r.returncode for r in results] == [0] * SLICES, [r.tail() for r in results if r.returncode]
+        assert money_calls(sim) == ["POST /ssl/v2/orders/new", "POST /ssl/v2/orders/{id}/renew"]
+        renewed = [o for o in sim.orders() if o["orderId"] != first_order["orderId"]]
+        assert len(renewed) == 1 and renewed[0]["parentOrderId"] == first_order["orderId"]
+        order = renewed[0]
+        serials = set()
+        for name, directory in sliced.hosts.items():
+            metadata = json.loads((directory / "ssl" / f"{SERVER_NAME}.webnic.json").read_text())
+            assert metadata["order_id"] == str(order["orderId"]), name
+            certificate = x509.load_pem_x509_certificate((directory / "ssl" / f"{SERVER_NAME}.crt").read_bytes())
+            key = load_pem_private_key((directory / "ssl" / f"{SERVER_NAME}.key").read_bytes(), None)
+            assert certificate.public_key().public_numbers() == key.public_key().public_numbers(), name
+            serials.add(certificate.serial_number)
+        assert len(serials) == 1
+        adopted = [r for r in results if f"adopting order {order['orderId']}" in r.output]
+        assert len(adopted) in (SLICES - 1, SLICES), "every slice but the one that renewed adopts the renewal"
+    finally:
+        sim.stop()
+
+
+def test_a_lock_held_by_a_live_run_stops_before_buying_and_one_left_by_a_crashed_run_is_taken_over(tmp_path):
+    base, sim = fresh(tmp_path, "lock")
+    try:
+        sliced = SlicedFleet(base, sim, hosts=4)
+        sliced.key_dir.mkdir(mode=0o700)
+        lock = sliced.key_dir / f"{SERVER_NAME}.lock"
+        lock.mkdir()
+        holder = {"owner": "slice-on-node2", "pid": 4242, "host": "node2", "acquired_at": "2026-12-07T18:00:00Z"}
+        (lock / "owner.json").write_text(json.dumps(holder))
+        variables = certificate_vars(sliced.key_dir)
+        variables["certificate_lock_timeout"] = 3
+
+        # Another run holds the lock (it is fresh): this run waits, then stops naming it, having bought nothing.
+        held = sliced.run(0, list(sliced.hosts), variables)
+        print(held.output)
+        assert held.returncode != 0
+        assert f"is held by run slice-on-node2 (pid 4242 on node2)" in held.output
+        assert money_calls(sim) == [] and sim.orders() == []
+        assert json.loads((lock / "owner.json").read_text())["owner"] == "slice-on-node2", "another run's lock stays"
+        assert all(not (d / "ssl" / f"{SERVER_NAME}.crt").exists() for d in sliced.hosts.values())
+
+        # The holder crashed 20 minutes ago (older than stale_after, 900 s): the next run takes the lock over.
+        crashed = time.time() - 1200
+        os.utime(lock, (crashed, crashed))
+        taken = sliced.run(0, list(sliced.hosts), certificate_vars(sliced.key_dir))
+        print(taken.output)
+        assert taken.returncode == 0, taken.tail()
+        assert money_calls(sim) == ["POST /ssl/v2/orders/new"]
+        assert_every_host_has_the_one_certificate(sliced, sim, tmp_path)
     finally:
         sim.stop()
