@@ -118,7 +118,9 @@ def certificate_settings(entry, role, groups, play_batch, builtin_test_commands=
     except KeyError as exc:
         key = exc.args[0] if exc.args else "?"
         if key == "common_name":
-            raise AnsibleFilterError("certificate_list: the entry %r has no common_name; give each entry one" % (entry,))
+            raise AnsibleFilterError(
+                "certificate_list: the entry %r has no common_name; give each entry one" % (entry,)
+            )
         raise AnsibleFilterError("certificate_list: the role variable certificate_%s is not defined" % key)
 
 

@@ -102,7 +102,7 @@ def certificate_settings(
     name = entry_name(entry)
     directory = str(setting("dir"))
     settings = {"name": name, "common_name": common_name}
-    names = sorted(set(_lower(alt) for alt in (entry.get("subject_alt_names") or [])) - {common_name})
+    names = sorted({_lower(alt) for alt in (entry.get("subject_alt_names") or [])} - {common_name})
     settings["subject_alt_names"] = names
     for key in PLAIN_SETTINGS:
         settings[key] = setting(key)
@@ -112,7 +112,7 @@ def certificate_settings(
     settings["dns_zone"] = entry.get("dns_zone") or default_dns_zone(common_name)
     settings["hosts"] = [host for host in groups.get(settings["inventory_group"], []) if host in play_batch]
     for key, suffix in FILE_SUFFIXES:
-        settings[key] = entry[key] if key in entry else "%s/%s%s" % (directory, name, suffix)
+        settings[key] = entry.get(key, "%s/%s%s" % (directory, name, suffix))
     if "pkcs12_path" in entry:
         settings["pkcs12_path"] = entry["pkcs12_path"]
     elif boolean(setting("pkcs12"), strict=False):

@@ -3,6 +3,7 @@
 
 import pytest
 from ansible.errors import AnsibleFilterError
+
 from ansible_collections.webnic.ssl.plugins.filter.certificate import certificate_entry_name, certificate_settings
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import role_settings
 
@@ -118,7 +119,13 @@ def test_an_empty_zone_takes_the_default():
 
 def test_role_variables_an_entry_overrides_are_never_read():
     role = Strict(ROLE, broken=["webroot", "dir", "product", "pkcs12"])
-    entry = {"common_name": "www.example.com", "webroot": "/srv/www", "dir": "/srv/ssl", "product": "x", "pkcs12": False}
+    entry = {
+        "common_name": "www.example.com",
+        "webroot": "/srv/www",
+        "dir": "/srv/ssl",
+        "product": "x",
+        "pkcs12": False,
+    }
     got = settings(entry, role=role)
     assert got["webroot"] == "/srv/www" and got["certificate_path"] == "/srv/ssl/www.example.com.crt"
 
@@ -127,7 +134,11 @@ def test_user_commands_override_the_builtin_ones():
     role = dict(ROLE, server_test_command={"nginx": "/opt/nginx -t"}, server_reload_command={"nginx": "reload"})
     role["service_name"] = {"nginx": "nginx.service"}
     got = settings({"common_name": "www.example.com"}, role=role)
-    assert (got["test_command"], got["reload_command"], got["service_name"]) == ("/opt/nginx -t", "reload", "nginx.service")
+    assert (got["test_command"], got["reload_command"], got["service_name"]) == (
+        "/opt/nginx -t",
+        "reload",
+        "nginx.service",
+    )
     assert settings({"common_name": "x.example.com", "server_type": "none"})["test_command"] == ""
 
 
@@ -144,7 +155,9 @@ def test_filter_names_the_missing_field():
     with pytest.raises(AnsibleFilterError, match="no common_name"):
         certificate_settings({"name": "x"}, ROLE, GROUPS, ["w1"])
     with pytest.raises(AnsibleFilterError, match="certificate_product is not defined"):
-        certificate_settings({"common_name": "a.example.com"}, {k: v for k, v in ROLE.items() if k != "product"}, GROUPS, [])
+        certificate_settings(
+            {"common_name": "a.example.com"}, {k: v for k, v in ROLE.items() if k != "product"}, GROUPS, []
+        )
     with pytest.raises(AnsibleFilterError, match="must be a dict"):
         certificate_settings("www.example.com", ROLE, GROUPS, [])
 
