@@ -111,24 +111,18 @@ def certificate_plans(hostvars, batch, play_hosts_all, groups, api_endpoint, red
 
 def certificate_settings(entry, role, groups, play_batch, builtin_test_commands=None):
     """The resolved settings of a ``certificate_list`` entry for the host templating it (``role_settings``)."""
-    if not isinstance(entry, dict):
-        raise AnsibleFilterError("certificate_list: each entry must be a dict, got %r" % (entry,))
     try:
         return role_settings.certificate_settings(entry, role, groups, play_batch, builtin_test_commands or {})
-    except KeyError as exc:
-        key = exc.args[0] if exc.args else "?"
-        if key == "common_name":
-            raise AnsibleFilterError(
-                "certificate_list: the entry %r has no common_name; give each entry one" % (entry,)
-            )
-        raise AnsibleFilterError("certificate_list: the role variable certificate_%s is not defined" % key)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
 
 
 def certificate_entry_name(entry):
     """The name of a ``certificate_list`` entry (``role_settings.entry_name``)."""
-    if not isinstance(entry, dict) or ("name" not in entry and "common_name" not in entry):
-        raise AnsibleFilterError("certificate_list: each entry needs a common_name, got %r" % (entry,))
-    return role_settings.entry_name(entry)
+    try:
+        return role_settings.entry_name(entry)
+    except ValueError as exc:
+        raise AnsibleFilterError(str(exc))
 
 
 class FilterModule(object):

@@ -4,7 +4,7 @@
 """What a host holds for a certificate, and whether it is due: the logic of ``webnic_ssl_deployed_info``.
 
 Reads the certificate, key, served files (full chain, chain, HAProxy combined PEM) and the role's
-metadata file, then applies the renewal rule of :func:`orders.renewal_decision`. Runs on the managed
+metadata file, then applies the renewal rule of :func:`renewal.renewal_decision`. Runs on the managed
 host; never calls the API; never returns key material.
 """
 
@@ -19,7 +19,7 @@ from . import crypto
 from .endpoints import api_url
 from .failures import FieldProblem
 from .files import read_file
-from .orders import check_renewal_options, renewal_decision
+from .renewal import check_renewal_options, renewal_decision
 
 #: The options of one certificate (the module's single-certificate options, and each entry of its
 #: ``certificates`` list), as an Ansible argument spec.

@@ -14,6 +14,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible.module_utils.common.text.converters import to_native
 
 from . import orders as ord_
+from . import renewal
 from .crypto import (
     CRYPTOGRAPHY_IMPORT_ERROR,
     HAS_CRYPTOGRAPHY,
@@ -49,7 +50,7 @@ def read_inputs(params: Dict[str, Any], dcv_method: Optional[str], fail_field: C
 def check_numbers(params, fail_field):
     if params["term"] < 1:
         fail_field("term", "must be at least 1 year", "Use a term the product offers (see its rules)")
-    problems = ord_.check_renewal_options(
+    problems = renewal.check_renewal_options(
         params["remaining_days"],
         params["remaining_percentage"],
         params["renew_issued_before"],

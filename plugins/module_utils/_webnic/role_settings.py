@@ -11,7 +11,7 @@ of every run (``certificate_host_state``), the per-certificate tasks and ``certi
 all resolve the settings by this one rule, at the cost of one filter call per entry and host.
 """
 
-from typing import Any, Dict, List, Mapping
+from typing import Any, Dict, List, Mapping, Optional
 
 from ansible.module_utils.parsing.convert_bool import boolean
 
@@ -64,8 +64,17 @@ def _lower(value):
     return str(value).lower()
 
 
+def _role_value(role, key):
+    try:
+        return role[key]
+    except KeyError:
+        raise ValueError("certificate_list: the role variable certificate_%s is not defined" % key)
+
+
 def entry_name(entry):
     """The name of an entry: ``name``, else its common name in lower case with ``*`` spelled ``wildcard``."""
+    if not isinstance(entry, Mapping) or ("name" not in entry and "common_name" not in entry):
+        raise ValueError("certificate_list: each entry needs a common_name, got %r" % (entry,))
     if "name" in entry:
         return entry["name"]
     return _lower(entry["common_name"]).replace("*", "wildcard")
@@ -84,19 +93,23 @@ def certificate_settings(
     role: Mapping[str, Any],
     groups: Mapping[str, List[str]],
     play_batch: List[str],
-    builtin_test_commands: Mapping[str, str],
+    builtin_test_commands: Optional[Mapping[str, str]] = None,
 ) -> Dict[str, Any]:
     """The resolved settings of ``entry`` (see the module docstring).
 
     ``role`` maps a key without its ``certificate_`` prefix to the role variable (``product`` ->
     ``certificate_product``); it is only read for keys the entry leaves out. ``groups`` and
-    ``play_batch`` are Ansible's, for the hosts of the entry's group in this batch.
+    ``play_batch`` are Ansible's, for the hosts of the entry's group in this batch. Raises
+    ``ValueError`` naming the field when the entry is not a dict, has no common name, or falls back to
+    a role variable that is not defined.
     """
+    if not isinstance(entry, Mapping):
+        raise ValueError("certificate_list: each entry must be a dict, got %r" % (entry,))
     if "common_name" not in entry:
-        raise KeyError("common_name")
+        raise ValueError("certificate_list: the entry %r has no common_name; give each entry one" % (entry,))
 
     def setting(key):
-        return entry[key] if key in entry else role[key]
+        return entry[key] if key in entry else _role_value(role, key)
 
     common_name = _lower(entry["common_name"])
     name = entry_name(entry)
@@ -121,8 +134,8 @@ def certificate_settings(
         settings["pkcs12_path"] = ""
     server_type = settings["server_type"]
     tests = dict(builtin_test_commands or {})
-    tests.update(role["server_test_command"] or {})
+    tests.update(_role_value(role, "server_test_command") or {})
     settings["test_command"] = tests.get(server_type) or ""
-    settings["reload_command"] = (role["server_reload_command"] or {}).get(server_type) or ""
-    settings["service_name"] = (role["service_name"] or {}).get(server_type) or ""
+    settings["reload_command"] = (_role_value(role, "server_reload_command") or {}).get(server_type) or ""
+    settings["service_name"] = (_role_value(role, "service_name") or {}).get(server_type) or ""
     return settings

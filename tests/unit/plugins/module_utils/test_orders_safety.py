@@ -10,7 +10,7 @@ import datetime
 
 import pytest
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import orders, products
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import orders, products, renewal
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.errors import ApiError, TransportError
 
 UTC = datetime.timezone.utc
@@ -242,14 +242,14 @@ def test_renew_issued_before_ignores_a_backdated_not_before_of_an_order_placed_a
     ],
 )
 def test_renewal_options_that_would_buy_on_every_run_are_refused(options, field):
-    problems = orders.check_renewal_options(now=NOW, **options)
+    problems = renewal.check_renewal_options(now=NOW, **options)
     assert [p[0] for p in problems] == [field]
     assert problems[0][2]  # a fix is offered
 
 
 def test_sane_renewal_options_pass():
-    assert orders.check_renewal_options(30, 33.3, "2026-12-07T11:00:00Z", 24, now=NOW) == []
-    assert orders.check_renewal_options(396, 99.9, now=NOW) == []
+    assert renewal.check_renewal_options(30, 33.3, "2026-12-07T11:00:00Z", 24, now=NOW) == []
+    assert renewal.check_renewal_options(396, 99.9, now=NOW) == []
 
 
 # ------------------------------------------------------------------------------------ clock

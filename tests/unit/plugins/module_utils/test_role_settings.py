@@ -2,9 +2,7 @@
 """role_settings.certificate_settings: the role's settings of one certificate entry, one rule."""
 
 import pytest
-from ansible.errors import AnsibleFilterError
 
-from ansible_collections.webnic.ssl.plugins.filter.certificate import certificate_entry_name, certificate_settings
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic import role_settings
 
 ROLE = {
@@ -152,18 +150,18 @@ def test_missing_group_has_no_hosts():
 
 
 def test_filter_names_the_missing_field():
-    with pytest.raises(AnsibleFilterError, match="no common_name"):
-        certificate_settings({"name": "x"}, ROLE, GROUPS, ["w1"])
-    with pytest.raises(AnsibleFilterError, match="certificate_product is not defined"):
-        certificate_settings(
+    with pytest.raises(ValueError, match="no common_name"):
+        role_settings.certificate_settings({"name": "x"}, ROLE, GROUPS, ["w1"])
+    with pytest.raises(ValueError, match="certificate_product is not defined"):
+        role_settings.certificate_settings(
             {"common_name": "a.example.com"}, {k: v for k, v in ROLE.items() if k != "product"}, GROUPS, []
         )
-    with pytest.raises(AnsibleFilterError, match="must be a dict"):
-        certificate_settings("www.example.com", ROLE, GROUPS, [])
+    with pytest.raises(ValueError, match="must be a dict"):
+        role_settings.certificate_settings("www.example.com", ROLE, GROUPS, [])
 
 
 def test_entry_name():
-    assert certificate_entry_name({"common_name": "*.Example.com"}) == "wildcard.example.com"
-    assert certificate_entry_name({"common_name": "a.example.com", "name": "mine"}) == "mine"
-    with pytest.raises(AnsibleFilterError, match="needs a common_name"):
-        certificate_entry_name({})
+    assert role_settings.entry_name({"common_name": "*.Example.com"}) == "wildcard.example.com"
+    assert role_settings.entry_name({"common_name": "a.example.com", "name": "mine"}) == "mine"
+    with pytest.raises(ValueError, match="needs a common_name"):
+        role_settings.entry_name({})
