@@ -292,7 +292,7 @@ def test_a_lock_held_by_a_live_run_stops_before_buying_and_one_left_by_a_crashed
         print(held.output)
         assert held.returncode != 0
         assert "is held by run slice-on-node2 (pid 4242 on node2)" in held.output
-        assert money_calls(sim) == [] and sim.orders() == []
+        assert money_calls(sim) == [] and sim.orders() == [] and sim.stats()["writes"] == 0
         assert json.loads((lock / "owner.json").read_text())["owner"] == "slice-on-node2", "another run's lock stays"
         assert all(not (d / "ssl" / f"{SERVER_NAME}.crt").exists() for d in sliced.hosts.values())
 
