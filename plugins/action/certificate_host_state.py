@@ -2,11 +2,14 @@
 # GNU General Public License v3.0+ (see LICENSE or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Read every certificate of a host in ONE module run (the first step of the certificate role).
 
-The role's settings of a certificate are templates over ``certificate_index`` (its position in
-``certificate_list``) and the host's variables. A task loop over the positions would run
-``webnic_ssl_deployed_info`` once per certificate and host; this action templates the settings of
-every position for the host it runs for (on the controller), then runs the module once with the
-``certificates`` list. A nightly run where nothing is due thus costs one module run per host.
+The role's settings of a certificate come from its entry in ``certificate_list`` (at position
+``certificate_index``) and the role variables, templated with the host's variables. A task loop over
+the positions would run ``webnic_ssl_deployed_info`` once per certificate and host; this action
+resolves the settings of every position for the host it runs for (on the controller, by the rule of
+``role_settings.certificate_settings``, the one the role's ``certificate_settings`` filter applies),
+then runs the module once with the ``certificates`` list. A nightly run where nothing is due thus
+costs one module run per host. The entry is templated once; a role variable only when the entry
+leaves its key out (it may hold host variables that are undefined where an entry overrides it).
 
 A certificate whose settings cannot be templated for the host, or whose entry the module refuses, is
 answered with an ``error``; the role reports that certificate failed and still handles the others.
@@ -16,6 +19,7 @@ from ansible.errors import AnsibleActionFail, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 from ansible.plugins.action import ActionBase
 from ansible.template import Templar
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import role_settings
 
 MODULE = "webnic.ssl.webnic_ssl_deployed_info"
 
@@ -46,6 +50,20 @@ def deployed_info_entry(settings):
     return entry
 
 
+class _RoleVariables:
+    """Key -> role variable, templated when first read (``role`` maps a key to its template)."""
+
+    def __init__(self, templar, templates):
+        self._templar = templar
+        self._templates = templates if isinstance(templates, dict) else {}
+        self._values = {}
+
+    def __getitem__(self, key):
+        if key not in self._values:
+            self._values[key] = self._templar.template(self._templates[key])
+        return self._values[key]
+
+
 class ActionModule(ActionBase):
     _requires_connection = True
 
@@ -61,17 +79,32 @@ class ActionModule(ActionBase):
             return None, "entry %d" % index, to_text(exc)
         name = "entry %d" % index
         try:
-            name = to_text(templar.template(variables[args["name_variable"]]))
-            settings = templar.template(variables[args["settings_variable"]])
+            entry = templar.template(variables[args["entry_variable"]])
+            role = _RoleVariables(templar, variables[args["role_variable"]])
+            commands = templar.template(variables[args["commands_variable"]])
+            name = to_text(role_settings.entry_name(entry))
+            settings = role_settings.certificate_settings(
+                entry, role, templar.template(variables["groups"]), list(variables["ansible_play_batch"]), commands
+            )
         except AnsibleError as exc:
-            return None, name, to_text(exc)
-        return dict(settings), settings["name"], None
+            return None, self._name(templar, variables, args, name), to_text(exc)
+        except ValueError as exc:
+            return None, self._name(templar, variables, args, name), to_text(exc)
+        return settings, settings["name"], None
+
+    @staticmethod
+    def _name(templar, variables, args, fallback):
+        """The certificate's name for an error, when its entry names it (else ``fallback``)."""
+        try:
+            return to_text(templar.template(variables[args["name_variable"]]))
+        except AnsibleError:
+            return fallback
 
     def run(self, tmp=None, task_vars=None):
         self._supports_check_mode = True
         result = super().run(tmp, task_vars)
         args = dict(self._task.args)
-        for key in ("settings_variable", "member_variable", "name_variable"):
+        for key in ("entry_variable", "role_variable", "commands_variable", "member_variable", "name_variable"):
             if not isinstance(args.get(key), str) or args[key] not in task_vars:
                 raise AnsibleActionFail("%s: the name of a defined variable is required" % key)
         if not isinstance(args.get("index_variable"), str) or not args["index_variable"]:

@@ -8,8 +8,10 @@ short_description: Read every certificate of a host in one module run (used by t
 version_added: 0.1.0
 description:
   - For each position of the C(webnic.ssl.certificate) role's certificate list whose inventory group
-    holds the host, templates the role's settings of that certificate with the host's variables (on the
-    controller), then runs M(webnic.ssl.webnic_ssl_deployed_info) once on the host for all of them.
+    holds the host, resolves the role's settings of that certificate with the host's variables (on the
+    controller: the entry is templated once, a role variable only when the entry leaves its key out, by
+    the rule of the role's C(webnic.ssl.certificate_settings) filter), then runs
+    M(webnic.ssl.webnic_ssl_deployed_info) once on the host for all of them.
   - A nightly run where nothing is due thus costs one module run per host, whatever the number of
     certificates.
   - A certificate whose settings cannot be templated for the host, or whose options the module refuses,
@@ -36,8 +38,18 @@ options:
     description: The number of entries of the certificate list.
     type: int
     required: true
-  settings_variable:
-    description: The variable holding the settings of the certificate at position O(index_variable).
+  entry_variable:
+    description: The variable holding the certificate list's entry at position O(index_variable).
+    type: str
+    required: true
+  role_variable:
+    description:
+      - The variable mapping each entry key to the role variable an entry that leaves the key out takes
+        (C(product) to C({{ certificate_product }}), ...).
+    type: str
+    required: true
+  commands_variable:
+    description: The variable mapping each server type to its built-in configuration test command.
     type: str
     required: true
   member_variable:
@@ -49,7 +61,7 @@ options:
     type: str
     required: true
   index_variable:
-    description: The variable the other three read the position from.
+    description: The variable the entry, member and name variables read the position from.
     type: str
     required: true
   api_endpoint:
@@ -64,7 +76,9 @@ EXAMPLES = r"""
 - name: Read every certificate of the host (as the certificate role does)
   webnic.ssl.certificate_host_state:
     count: "{{ certificate_list | length }}"
-    settings_variable: __certificate_settings
+    entry_variable: __certificate_item
+    role_variable: __certificate_role_settings
+    commands_variable: __certificate_builtin_test_command
     member_variable: __certificate_member
     name_variable: __certificate_entry_name
     index_variable: certificate_index

@@ -118,6 +118,27 @@ def test_one_invalid_certificate_does_not_stop_the_next_and_the_play_fails_namin
     assert sim.stats()["writes"] == writes
 
 
+def test_an_entry_using_a_variable_the_hosts_lack_is_refused_naming_it_before_anything_happens(ansible, sim, fleet):
+    """Ansible's argument check of the role templates every entry for every host before the first task:
+    a variable the hosts lack is named there, and nothing is asked of WebNIC or written."""
+    variables = certificate_vars()
+    unresolvable = {
+        "name": "shop",
+        "common_name": "shop.example.test",
+        "inventory_group": "web",
+        "server_type": "none",
+        "dir": "{{ shop_dir_not_set_anywhere }}/ssl",
+    }
+    variables["certificate_list"].insert(0, unresolvable)
+    before = {nginx.dir.name: {p.name: p.read_bytes() for p in nginx.ssl_dir.iterdir()} for nginx in fleet}
+    result = ansible.run(variables)
+    assert result.returncode != 0
+    assert sorted(result.failed_hosts()) == sorted(fleet.hosts)
+    assert "'shop_dir_not_set_anywhere' is undefined" in result.output
+    assert sim.stats()["total"] == 0 and sim.orders() == []
+    assert {nginx.dir.name: {p.name: p.read_bytes() for p in nginx.ssl_dir.iterdir()} for nginx in fleet} == before
+
+
 def test_check_mode_on_a_fresh_fleet_shows_action_product_price_and_names_with_no_write_call(ansible, sim, fleet):
     variables = certificate_vars(certificate={"subject_alt_names": ["example.test"]})
     before = {name: sorted(p.name for p in nginx.ssl_dir.iterdir()) for name, nginx in fleet.hosts.items()}
