@@ -8,10 +8,10 @@ short_description: Read every certificate of a host in one module run (used by t
 version_added: 0.1.0
 description:
   - For each position of the C(webnic.ssl.certificate) role's certificate list whose inventory group
-    holds the host, resolves the role's settings of that certificate with the host's variables (on the
-    controller: the entry is templated once, a role variable only when the entry leaves its key out, by
-    the rule of the role's C(webnic.ssl.certificate_settings) filter), then runs
-    M(webnic.ssl.webnic_ssl_deployed_info) once on the host for all of them.
+    holds the host, resolves the role's settings of that certificate with the host's variables, on the
+    controller, by the rule of the role's C(webnic.ssl.certificate_settings) filter. The entry is
+    templated once, and a role variable only when the entry leaves its key out.
+  - Then runs M(webnic.ssl.webnic_ssl_deployed_info) once on the host for all of them.
   - A nightly run where nothing is due thus costs one module run per host, whatever the number of
     certificates.
   - A certificate whose settings cannot be templated for the host, or whose options the module refuses,
@@ -44,8 +44,8 @@ options:
     required: true
   role_variable:
     description:
-      - The variable mapping each entry key to the role variable an entry that leaves the key out takes
-        (C(product) to C({{ certificate_product }}), ...).
+      - The variable mapping each entry key to the role variable an entry that leaves the key out takes,
+        for example C(product) to the value of C(certificate_product).
     type: str
     required: true
   commands_variable:
