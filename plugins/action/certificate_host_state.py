@@ -86,9 +86,7 @@ class ActionModule(ActionBase):
             settings = role_settings.certificate_settings(
                 entry, role, templar.template(variables["groups"]), list(variables["ansible_play_batch"]), commands
             )
-        except AnsibleError as exc:
-            return None, self._name(templar, variables, args, name), to_text(exc)
-        except ValueError as exc:
+        except (AnsibleError, ValueError) as exc:
             return None, self._name(templar, variables, args, name), to_text(exc)
         return settings, settings["name"], None
 

@@ -178,11 +178,17 @@ def download_certificate(sim, order_id):
     return api_call(sim, "POST", f"/ssl/v2/orders/{order_id}/download/format/PEM", {"bundle": True}).decode()
 
 
-def install_aged_certificate(sim, fleet, order_id, days):
-    """Let time pass: the CA re-signs the order `days` earlier, and every host gets that certificate."""
+def aged_certificate(sim, order_id, days):
+    """Let time pass: the CA re-signs the order `days` earlier. Returns its (full chain, leaf) PEM texts."""
     sim.age(order_id, days)
     fullchain = download_certificate(sim, order_id)
-    leaf = fullchain[: fullchain.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")] + "\n"
+    end = "-----END CERTIFICATE-----"
+    return fullchain, fullchain[: fullchain.index(end) + len(end)] + "\n"
+
+
+def install_aged_certificate(sim, fleet, order_id, days):
+    """Let time pass (aged_certificate), and every host gets that certificate."""
+    fullchain, leaf = aged_certificate(sim, order_id, days)
     for nginx in fleet:
         (nginx.ssl_dir / f"{SERVER_NAME}.fullchain.pem").write_text(fullchain)
         (nginx.ssl_dir / f"{SERVER_NAME}.crt").write_text(leaf)

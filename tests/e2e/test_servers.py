@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from conftest import SERVER_NAME, Ansible, certificate_vars, download_certificate, wait_for_serial
+from conftest import SERVER_NAME, Ansible, aged_certificate, certificate_vars, download_certificate, wait_for_serial
 from cryptography import x509
 from fleet import certificate_serial
 from servers import ServerGroup
@@ -100,9 +100,7 @@ def failure_message(output, host, marker):
 def install_aged_certificate(sim, group, order_id, days):
     """Let time pass: the CA re-signs the order `days` earlier; every host gets it (its leaf, full chain and,
     for HAProxy, combined PEM with the unchanged key) and is reloaded. Returns the certificate's serial."""
-    sim.age(order_id, days)
-    fullchain = download_certificate(sim, order_id)
-    leaf = fullchain[: fullchain.index(END_CERTIFICATE) + len(END_CERTIFICATE)] + "\n"
+    fullchain, leaf = aged_certificate(sim, order_id, days)
     for server in group:
         server.ssl_file(".fullchain.pem").write_text(fullchain)
         server.ssl_file(".crt").write_text(leaf)

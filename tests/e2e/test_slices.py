@@ -20,7 +20,7 @@ import time
 
 import pytest
 import yaml
-from conftest import CONTACT, PLAYBOOK_DIR, SERVER_NAME, download_certificate
+from conftest import CONTACT, PLAYBOOK_DIR, SERVER_NAME, aged_certificate
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from fleet import PythonWebServer, playbook_env, run_playbook
@@ -238,9 +238,7 @@ def test_deploy_phase_without_a_recorded_order_and_acquire_phase_with_file_valid
 
 def install_aged_certificate(sliced, sim, order_id, days):
     """Let time pass: the CA re-signs the order `days` earlier, and every host serves that certificate."""
-    sim.age(order_id, days)
-    fullchain = download_certificate(sim, order_id)
-    leaf = fullchain[: fullchain.index("-----END CERTIFICATE-----") + len("-----END CERTIFICATE-----")] + "\n"
+    fullchain, leaf = aged_certificate(sim, order_id, days)
     for directory in sliced.hosts.values():
         (directory / "ssl" / f"{SERVER_NAME}.fullchain.pem").write_text(fullchain)
         (directory / "ssl" / f"{SERVER_NAME}.crt").write_text(leaf)
