@@ -118,6 +118,11 @@ options:
         C(product_key), C(common_name), C(subject_alt_names) and C(deployed_at).
       - A change of the metadata alone does not set RV(certificate_changed).
       - Required together with O(metadata_path).
+      - The file also gets the install record, key C(stamp), when C(cryptography) is present and the files
+        written would serve (the checks of M(webnic.ssl.webnic_ssl_deployed_info)) the SHA-256 of the
+        certificate, chain, full chain, key and combined files and the certificate's facts. With it,
+        M(webnic.ssl.webnic_ssl_deployed_info) checks files that did not change without parsing them.
+        A C(stamp) key given in O(metadata) is replaced, never written as given.
     type: dict
   remove:
     description:

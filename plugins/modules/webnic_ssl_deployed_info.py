@@ -15,6 +15,12 @@ description:
     actually serves. A served file that is missing, unreadable or holds another certificate or key
     makes the certificate due, so that a lost or stale file is repaired before the next reload.
   - Makes no call to the WebNIC API and needs no credentials; it runs on the managed host.
+  - When M(webnic.ssl.webnic_ssl_cert_install) wrote the files with O(metadata_path), it recorded in the
+    metadata file (key C(stamp)) the SHA-256 of each file and the certificate's facts, after checking the
+    files the way this module does. When every file given here still holds those bytes (same options,
+    same paths, no passphrase), the recorded facts are used instead of parsing the files, and
+    C(cryptography) is not imported; the renewal rule is applied to them as always. Any other byte or
+    path means the full check. See RV(unchanged_since_install).
   - Never returns key material.
   - The C(webnic.ssl.certificate) role runs it first to decide what to do.
 author:
@@ -247,8 +253,16 @@ key_matches:
   returned: always, without O(certificates)
   type: bool
   sample: true
+unchanged_since_install:
+  description:
+    - True when the files held the bytes M(webnic.ssl.webnic_ssl_cert_install) recorded, and its recorded
+      facts were used instead of parsing them.
+  returned: always, without O(certificates)
+  type: bool
+  sample: true
 metadata:
-  description: The content of O(metadata_path); null when not given or not readable.
+  description:
+    - The content of O(metadata_path), without the install record (C(stamp)); null when not given or not readable.
   returned: always, without O(certificates)
   type: dict
   sample: {"order_id": "10023", "api_endpoint": "production", "product_key": "ssl123", "common_name": "www.example.com"}
@@ -281,7 +295,7 @@ changed_reasons:
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.failures import FieldProblem, fail_problem
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, deployed
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import deployed
 
 
 def main():
@@ -295,15 +309,16 @@ def main():
         mutually_exclusive=[("certificate_path", "certificates")],
         supports_check_mode=True,
     )
-    if not crypto.HAS_CRYPTOGRAPHY:
-        module.fail_json(msg=missing_required_lib("cryptography"), exception=crypto.CRYPTOGRAPHY_IMPORT_ERROR)
-    if module.params["certificates"] is not None:
-        answers = deployed.inspect_many(module.params["certificates"], module.params["api_endpoint"])
-        module.exit_json(changed=False, changed_reasons=[], certificates=answers)
+    # cryptography is imported only when files must be parsed: not for files unchanged since install.
     try:
+        if module.params["certificates"] is not None:
+            answers = deployed.inspect_many(module.params["certificates"], module.params["api_endpoint"])
+            module.exit_json(changed=False, changed_reasons=[], certificates=answers)
         module.exit_json(**deployed.inspect(module.params))
     except FieldProblem as exc:
         fail_problem(module, exc)
+    except deployed.CryptographyMissing as exc:
+        module.fail_json(msg=missing_required_lib("cryptography"), exception=exc.args[0])
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import tempfile
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from . import crypto, files, hostfiles
+from . import crypto, deployed, files, hostfiles
 from .failures import FieldProblem, fail_problem
 
 # (kind, path option, content option), in the order the files are written and returned.
@@ -183,6 +183,19 @@ def metadata_bytes(metadata):
     return (text + "\n").encode("utf-8")
 
 
+def stamped_metadata_bytes(params, targets, contents):
+    """O(metadata) as written, with the install record of the files written with it (key ``stamp``,
+    see :func:`deployed.make_stamp`); a ``stamp`` given in O(metadata) is never written as such."""
+    metadata = {key: value for key, value in params["metadata"].items() if key != "stamp"}
+    paths = {option: path for kind, (path, option) in targets.items() if option in deployed.STAMPED_OPTIONS}
+    if crypto.HAS_CRYPTOGRAPHY and "certificate_path" in paths:
+        by_path = {targets[kind][0]: data for kind, data in contents.items()}
+        stamp = deployed.make_stamp(paths, by_path.get)
+        if stamp:
+            metadata["stamp"] = stamp
+    return metadata_bytes(metadata)
+
+
 def build_contents(params, targets):
     """``{kind: bytes}`` of every file but the PKCS#12 one (built once the file it replaces is read)."""
     contents = {}
@@ -318,6 +331,8 @@ def prepare(module, targets):
     if params["verify"]:
         require_cryptography(module, " Or set verify: false to write the content unchecked.")
         verify(contents)
+    if "metadata" in contents:
+        contents["metadata"] = stamped_metadata_bytes(params, targets, contents)
     directories = hostfiles.missing_directories_of(targets.values())
     # Read everything first: the diff, the reasons and the undo list need the previous content.
     previous = {kind: hostfiles.read_previous(path, option) for kind, (path, option) in targets.items()}

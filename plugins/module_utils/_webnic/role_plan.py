@@ -163,7 +163,9 @@ def plan_report(certificate, plan, deployed_by_host, api_endpoint):
         if deployed.get("due"):
             lines.append("%s: due: %s" % (host, "; ".join(deployed.get("reasons") or [])))
         elif deployed.get("not_after"):
-            lines.append("%s: up to date (expires %s)" % (host, deployed["not_after"]))
+            # "files as installed": checked against the install record, nothing parsed (the fast nightly check).
+            how = ", files as installed" if deployed.get("unchanged_since_install") else ""
+            lines.append("%s: up to date (expires %s%s)" % (host, deployed["not_after"], how))
         else:
             lines.append("%s: up to date" % host)
     return lines

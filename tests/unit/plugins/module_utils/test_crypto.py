@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, names
 
 
 @pytest.fixture(scope="module")
@@ -90,7 +90,7 @@ def test_certificate_names_names_the_field_of_a_refused_name(common_name, sans, 
 
 def test_without_idna_a_non_ascii_name_fails_instead_of_being_converted(monkeypatch):
     # Hides the package the way a managed host without it would (import failed -> idna is None).
-    monkeypatch.setattr(crypto, "idna", None)
+    monkeypatch.setattr(names, "idna", None)
     with pytest.raises(crypto.InvalidNameError) as caught:
         crypto.certificate_names("www.example.com", ["straße.example"])
     assert caught.value.field == "subject_alt_names[0]"

@@ -226,6 +226,16 @@ def test_report_lines_per_host():
     ]
 
 
+def test_report_says_which_hosts_were_checked_against_the_install_record():
+    deployed = {"h1": healthy(unchanged_since_install=True), "h2": healthy(), "h3": healthy()}
+    lines = role_plan.plan_report(CERT, plan(deployed), deployed, ENDPOINT)
+    assert lines[1:] == [
+        "h1: up to date (expires 2027-06-01T00:00:00Z, files as installed)",
+        "h2: up to date (expires 2027-06-01T00:00:00Z)",
+        "h3: up to date (expires 2027-06-01T00:00:00Z)",
+    ]
+
+
 # The plan of the whole certificate list for a batch (main.yml), and when the role can stop at once.
 
 

@@ -5,7 +5,7 @@ the simulator's books (orders and request log), never IDNA 2003's other domain."
 import pytest
 from cryptography import x509
 
-from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto
+from ansible_collections.webnic.ssl.plugins.module_utils._webnic import crypto, names
 from ansible_collections.webnic.ssl.plugins.module_utils._webnic.client import WebNICClient
 from ansible_collections.webnic.ssl.plugins.modules import (
     webnic_ssl_csr,
@@ -149,7 +149,7 @@ def test_csr_module_names_the_san_index_of_a_refused_name(tmp_path):
 def test_without_idna_a_non_ascii_name_fails_and_a_labels_still_work(simulator, contact, key, monkeypatch):
     # A managed host without the idna package: hidden here the way a failed import leaves it.
     with_unicode_san = _order_args(simulator, contact, key, A_LABEL_CN, [UNICODE_CN])
-    monkeypatch.setattr(crypto, "idna", None)
+    monkeypatch.setattr(names, "idna", None)
     simulator.reset_stats()
     failed = run_module(webnic_ssl_order, with_unicode_san)
     assert failed.failed

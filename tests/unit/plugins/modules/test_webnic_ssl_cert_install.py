@@ -3,6 +3,7 @@
 files in tmp_path, real keys and certificates from a throwaway CA."""
 
 import datetime
+import hashlib
 import json
 import os
 import re
@@ -167,7 +168,26 @@ def test_first_install_writes_every_file_with_its_mode(tls_dir, material):
     assert (tls_dir / "www.fullchain.pem").read_text() == material["fullchain"]
     assert (tls_dir / "www.key").read_text() == material["privatekey"]
     assert (tls_dir / "www.pem").read_text() == material["fullchain"] + material["privatekey"]
-    assert (tls_dir / "www.webnic.json").read_text() == METADATA_JSON
+    # The metadata file is O(metadata) as to_nice_json(sort_keys=true) writes it, plus the install record.
+    written = (tls_dir / "www.webnic.json").read_text()
+    stamp = json.loads(written).pop("stamp")
+    assert json.dumps(METADATA, indent=4, sort_keys=True, separators=(",", ": ")) + "\n" == METADATA_JSON
+    assert written == json.dumps(dict(METADATA, stamp=stamp), indent=4, sort_keys=True, separators=(",", ": ")) + "\n"
+    assert stamp["version"] == 1
+    assert stamp["files"] == {
+        option: {"path": str(tls_dir / name), "sha256": hashlib.sha256((tls_dir / name).read_bytes()).hexdigest()}
+        for option, name in (
+            ("certificate_path", "www.crt"),
+            ("chain_path", "www.chain.pem"),
+            ("fullchain_path", "www.fullchain.pem"),
+            ("privatekey_path", "www.key"),
+            ("combined_path", "www.pem"),
+        )
+    }
+    leaf = x509.load_pem_x509_certificate(material["certificate"].encode())
+    assert stamp["facts"]["serial"] == "%x" % leaf.serial_number
+    assert stamp["facts"]["not_after"] == leaf.not_valid_after_utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+    assert "PRIVATE" not in written
     assert {name: mode_of(tls_dir / name) for name in os.listdir(str(tls_dir))} == {
         "www.crt": 0o644,
         "www.chain.pem": 0o644,
@@ -259,8 +279,11 @@ def test_new_certificate_is_backed_up_and_the_old_content_kept(tls_dir, material
         assert (tls_dir / name).read_text() == renewed[kind]
     assert mode_of(by_kind["privatekey"]["backup_file"]) == 0o600, "a key's backup stays private"
     assert mode_of(by_kind["combined"]["backup_file"]) == 0o600
-    assert "backup_file" not in by_kind["metadata"], "unchanged metadata is not backed up"
-    assert by_kind["metadata"]["changed"] is False
+    # The metadata records the install of the new files (their SHA-256), so it changes with them.
+    assert by_kind["metadata"]["changed"] is True
+    assert json.loads(Path(by_kind["metadata"]["backup_file"]).read_text())["stamp"]["facts"]["serial"] != (
+        json.loads((tls_dir / "www.webnic.json").read_text())["stamp"]["facts"]["serial"]
+    )
     assert "%s: new content" % (tls_dir / "www.crt") in result["changed_reasons"]
 
 
