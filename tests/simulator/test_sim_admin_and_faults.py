@@ -248,3 +248,16 @@ def test_log_never_contains_secrets(fresh_api, simulator):
 def test_cli_rejects_non_loopback_resolve(tmp_path):
     with pytest.raises(SimulatorError):
         Simulator(tmp_path / "s", resolve={"www.example.com": "192.0.2.1:80"}).start()
+
+
+def test_issue_now_issues_a_validated_order_held_back_by_the_issue_delay(tmp_path):
+    # For tests that must know when issuance happens: a long delay, then issue on cue.
+    with Simulator(tmp_path / "s", extra_args=["--issue-delay", "3600"]) as sim:
+        api = Api(sim.url)
+        held = api.place("held.example.com")
+        with pytest.raises(SimulatorError, match="not validated"):
+            sim.issue_now(held["orderId"])
+        sim.approve(held["orderId"])
+        assert api.info(held["orderId"])["orderStatus"] == "IN_PROCESS"
+        assert sim.issue_now(held["orderId"]) == {"orderStatus": "COMPLETED", "certStatus": "ACTIVE"}
+        assert api.info(held["orderId"])["orderStatus"] == "COMPLETED"

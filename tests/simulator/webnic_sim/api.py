@@ -115,6 +115,7 @@ ADMIN_ROUTES = [
     ("POST", "/_sim/tokens/expire", "admin_expire_tokens"),
     ("POST", "/_sim/orders/{orderId}/approve", "admin_approve"),
     ("POST", "/_sim/orders/{orderId}/check", "admin_check"),
+    ("POST", "/_sim/orders/{orderId}/issue", "admin_issue"),
     ("POST", "/_sim/orders/{orderId}/age", "admin_age"),
     ("POST", "/_sim/orders/{orderId}/revoke", "admin_revoke"),
     ("POST", "/_sim/organizations/{organizationId}/validate", "admin_validate_org"),

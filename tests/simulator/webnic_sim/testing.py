@@ -194,6 +194,9 @@ class Simulator:
     def approve(self, order_id):
         return self.admin("POST", f"/_sim/orders/{order_id}/approve")
 
+    def issue_now(self, order_id):
+        return self.admin("POST", f"/_sim/orders/{order_id}/issue")
+
     def check(self, order_id):
         return self.admin("POST", f"/_sim/orders/{order_id}/check")
 

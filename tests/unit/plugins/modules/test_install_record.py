@@ -95,7 +95,7 @@ def test_the_record_gives_the_answer_of_the_full_check(host, extra, monkeypatch)
 
     assert not answer.failed, answer
     assert answer["unchanged_since_install"] is True
-    assert without(answer, HOW + ("days_remaining",)) == without(expected, HOW + ("days_remaining",))
+    assert without(answer, (*HOW, "days_remaining")) == without(expected, (*HOW, "days_remaining"))
     assert abs(answer["days_remaining"] - expected["days_remaining"]) <= 1
     # Each case is meaningful: due by the rule, or (other endpoint) refused by the role.
     assert answer["due"] or extra in ({}, {"api_endpoint": "ote"})
@@ -243,7 +243,12 @@ def run_fresh(options, hide_cryptography=False):
         script = "import sys; sys.modules['cryptography'] = None\n" + script
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     done = subprocess.run(
-        [sys.executable, "-c", script, json.dumps(options)], capture_output=True, text=True, env=env, timeout=120
+        [sys.executable, "-c", script, json.dumps(options)],
+        check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
     )
     return json.loads(done.stdout), done.stderr
 
