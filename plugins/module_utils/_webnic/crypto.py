@@ -561,6 +561,23 @@ def parse_certificate(cert):
     }
 
 
+def certificate_facts(cert):
+    """The facts results report of a certificate (serial, fingerprint, issuer, validity, names with the
+    common name first): plain values, as the install record keeps them."""
+    facts = parse_certificate(cert)
+    names = list(facts["subject_alt_names"])
+    if facts["common_name"] and facts["common_name"] not in names:
+        names.insert(0, facts["common_name"])
+    return {
+        "serial": facts["serial"],
+        "fingerprint": facts["fingerprint_sha256"],
+        "issuer": facts["issuer_string"],
+        "not_before": facts["not_before"],
+        "not_after": facts["not_after"],
+        "names": names,
+    }
+
+
 def key_matches_certificate(private_key, cert):
     """True when ``cert`` (object, PEM or DER) certifies ``private_key``'s public key."""
     if not hasattr(cert, "public_key"):

@@ -257,19 +257,8 @@ def _read_key_into(params, result, read):
 
 
 def certificate_facts(cert):
-    """What the answer and the renewal rule need from ``cert``: plain values, as the install record keeps them."""
-    facts = _crypto().parse_certificate(cert)
-    names = list(facts["subject_alt_names"])
-    if facts["common_name"] and facts["common_name"] not in names:
-        names.insert(0, facts["common_name"])
-    return {
-        "serial": facts["serial"],
-        "fingerprint": facts["fingerprint_sha256"],
-        "issuer": facts["issuer_string"],
-        "not_before": facts["not_before"],
-        "not_after": facts["not_after"],
-        "names": names,
-    }
+    """What the answer and the renewal rule need from ``cert`` (see :func:`crypto.certificate_facts`)."""
+    return _crypto().certificate_facts(cert)
 
 
 def examine_files(params, result, read: Reader = read_file):

@@ -288,22 +288,13 @@ def run_result(reasons, order_id, leaf, chain, files, written, order=None, downl
 
 def certificate_result(leaf, chain):
     """The certificate facts every result carries."""
-    facts = crypto.parse_certificate(leaf)
     now = datetime.datetime.now(crypto.certificate_not_after(leaf).tzinfo)
     remaining = crypto.certificate_not_after(leaf) - now
-    names = list(facts["subject_alt_names"])
-    if facts["common_name"] and facts["common_name"] not in names:
-        names.insert(0, facts["common_name"])
-    return {
-        "serial": facts["serial"],
-        "fingerprint": facts["fingerprint_sha256"],
-        "issuer": facts["issuer_string"],
-        "not_before": facts["not_before"],
-        "not_after": facts["not_after"],
-        "days_remaining": int(remaining.total_seconds() // 86400),
-        "names": names,
-        "chain_length": len(chain),
-    }
+    return dict(
+        crypto.certificate_facts(leaf),
+        days_remaining=int(remaining.total_seconds() // 86400),
+        chain_length=len(chain),
+    )
 
 
 def summary(leaf):
