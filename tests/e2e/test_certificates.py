@@ -68,12 +68,6 @@ class IssueWhenAllValidated:
         self._thread.join(timeout=5)
 
 
-def calls(sim):
-    """The API calls so far in order, as 'METHOD /path' (the simulator's own /_sim calls left out)."""
-    lines = [line.split() for line in sim.log()]
-    return [" ".join(parts[1:3]) for parts in lines if len(parts) >= 3 and not parts[2].startswith("/_sim")]
-
-
 def files_only(common_name, directory):
     return {
         "common_name": common_name,
@@ -102,7 +96,7 @@ def test_certificates_wait_for_issuance_together_and_one_that_fails_there_fails_
     assert sorted(issuer.issued) == [API_NAME, SERVER_NAME], "the 3 orders were never validated at the same time"
     orders = {o["commonName"]: o["status"] for o in sim.orders()}
     assert orders == {SERVER_NAME: "COMPLETED", API_NAME: "COMPLETED", DOOMED_NAME: "REFUNDED"}
-    sequence = calls(sim)
+    sequence = sim.api_calls()
     places = [i for i, call in enumerate(sequence) if call == PLACE]
     downloads = [i for i, call in enumerate(sequence) if DOWNLOAD.match(call)]
     assert len(places) == 3 and len(downloads) == 2, sequence
@@ -134,8 +128,8 @@ def test_certificates_wait_for_issuance_together_and_one_that_fails_there_fails_
 
     # The nightly rerun: nothing due, no API call, every host checked against its install record.
     variables["certificate_list"].pop()
-    before = len(calls(sim))
+    before = len(sim.api_calls())
     rerun = ansible.run(variables)
     assert rerun.returncode == 0, rerun.tail()
-    assert calls(sim)[before:] == []
+    assert sim.api_calls()[before:] == []
     assert rerun.output.count("files as installed") == 2 * len(list(fleet))

@@ -54,8 +54,7 @@ def api(request, tmp_path):
 
 def api_requests(sim):
     """The API requests the simulator answered (its admin endpoints left out), in order."""
-    # Each line: "<time> <METHOD> <path> <status>".
-    return [tuple(line.split()[1:3]) for line in sim.log() if " /_sim/" not in line]
+    return [tuple(call.split(" ", 1)) for call in sim.api_calls()]
 
 
 def run(tmp_path, sim, env_overrides, extra_vars=None, trust_sim_ca=True):

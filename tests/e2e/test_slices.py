@@ -122,12 +122,7 @@ class SlicedFleet:
 
 
 def money_calls(sim):
-    calls = []
-    for line in sim.log():
-        parts = line.split()
-        if len(parts) >= 3 and MONEY.match(f"{parts[1]} {parts[2]}"):
-            calls.append(re.sub(r"/\d+/", "/{id}/", f"{parts[1]} {parts[2]}"))
-    return calls
+    return [re.sub(r"/\d+/", "/{id}/", call) for call in sim.api_calls() if MONEY.match(call)]
 
 
 def assert_every_host_has_the_one_certificate(sliced, sim, tmp_path):

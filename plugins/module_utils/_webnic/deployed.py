@@ -256,11 +256,6 @@ def _read_key_into(params, result, read):
         return None
 
 
-def certificate_facts(cert):
-    """What the answer and the renewal rule need from ``cert`` (see :func:`crypto.certificate_facts`)."""
-    return _crypto().certificate_facts(cert)
-
-
 def examine_files(params, result, read: Reader = read_file):
     """Parse and check the files named in ``params``: problems into ``result["reasons"]`` (also
     ``exists`` and ``key_matches``); returns the certificate's facts (None when it is missing or unreadable)."""
@@ -268,7 +263,7 @@ def examine_files(params, result, read: Reader = read_file):
     key = _read_key_into(params, result, read)
     facts = None
     if cert is not None:
-        facts = certificate_facts(cert)
+        facts = _crypto().certificate_facts(cert)
         if key is not None:
             result["key_matches"] = _crypto().key_matches_certificate(key, cert)
             if not result["key_matches"]:
@@ -325,7 +320,7 @@ def stamped_facts(params, metadata, read: Reader = read_file):
     recorded = stamp.get("files")
     paths = {option: params[option] for option in STAMPED_OPTIONS if params[option]}
     facts = _facts_of_stamp(stamp)
-    if facts is None or not isinstance(recorded, dict) or sorted(recorded) != sorted(paths):
+    if facts is None or not isinstance(recorded, dict) or set(recorded) != set(paths):
         return None
     for option, path in paths.items():
         entry = recorded[option]

@@ -197,17 +197,18 @@ def stamped_metadata_bytes(params, targets, contents):
 
 
 def build_contents(params, targets):
-    """``{kind: bytes}`` of every file but the PKCS#12 one (built once the file it replaces is read)."""
+    """``{kind: bytes}`` of every file but the PKCS#12 one (built once the file it replaces is read);
+    the metadata last, with the install record of the others."""
     contents = {}
     for kind, _path_option, content_option in KINDS:
-        if kind not in targets or kind == "pkcs12":
+        if kind not in targets or kind in ("pkcs12", "metadata"):
             continue
-        if kind == "metadata":
-            contents[kind] = metadata_bytes(params["metadata"])
-        elif kind == "combined":
+        if kind == "combined":
             contents[kind] = pem_bytes(params["fullchain"]) + pem_bytes(params["privatekey"])
         else:
             contents[kind] = pem_bytes(params[content_option])
+    if "metadata" in targets:
+        contents["metadata"] = stamped_metadata_bytes(params, targets, contents)
     return contents
 
 
@@ -331,8 +332,6 @@ def prepare(module, targets):
     if params["verify"]:
         require_cryptography(module, " Or set verify: false to write the content unchecked.")
         verify(contents)
-    if "metadata" in contents:
-        contents["metadata"] = stamped_metadata_bytes(params, targets, contents)
     directories = hostfiles.missing_directories_of(targets.values())
     # Read everything first: the diff, the reasons and the undo list need the previous content.
     previous = {kind: hostfiles.read_previous(path, option) for kind, (path, option) in targets.items()}

@@ -229,5 +229,11 @@ class Simulator:
     def log(self):
         return self.admin("GET", "/_sim/log")
 
+    def api_calls(self):
+        """The API requests answered so far, in order, as "METHOD /path" (the /_sim endpoints left out)."""
+        # Each log line: "<time> <METHOD> <path> <status>".
+        parts = [line.split() for line in self.log()]
+        return [" ".join(p[1:3]) for p in parts if len(p) >= 3 and not p[2].startswith("/_sim")]
+
 
 _json = json

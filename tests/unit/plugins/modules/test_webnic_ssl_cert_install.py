@@ -281,8 +281,9 @@ def test_new_certificate_is_backed_up_and_the_old_content_kept(tls_dir, material
     assert mode_of(by_kind["combined"]["backup_file"]) == 0o600
     # The metadata records the install of the new files (their SHA-256), so it changes with them.
     assert by_kind["metadata"]["changed"] is True
-    assert json.loads(Path(by_kind["metadata"]["backup_file"]).read_text())["stamp"]["facts"]["serial"] != (
-        json.loads((tls_dir / "www.webnic.json").read_text())["stamp"]["facts"]["serial"]
+    assert (
+        json.loads(Path(by_kind["metadata"]["backup_file"]).read_text())["stamp"]["facts"]["serial"]
+        != (json.loads((tls_dir / "www.webnic.json").read_text())["stamp"]["facts"]["serial"])
     )
     assert "%s: new content" % (tls_dir / "www.crt") in result["changed_reasons"]
 
